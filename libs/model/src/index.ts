@@ -1,0 +1,52 @@
+export type { Path, Severity, ProblemCode, Problem } from './problems.js';
+export { formatPath } from './problems.js';
+export type { Family, Cidr } from './ip.js';
+export { parseIp, parseCidr, formatCidr, subnetOf, contains, overlaps } from './ip.js';
+export { normalizeMac } from './mac.js';
+export type { BaseKind, AliasKind, InterfaceName, NameResult } from './names.js';
+export {
+  BASE_KINDS,
+  MAX_INTERFACE_NAME_BYTES,
+  MGMT_VSVR,
+  parseInterfaceName,
+  nextFreeInstance,
+} from './names.js';
+export type {
+  Cluster,
+  Filer,
+  Interface,
+  InterfaceKind,
+  FilerAddress,
+  Vsvr,
+  VsvrAddress,
+  MysqlNode,
+  MysqlNodeAddress,
+  Site,
+  Route,
+  RoutingPolicy,
+  BondMode,
+  AddressMode,
+} from './cluster.js';
+export { BOND_MODES, DEFAULT_MTU } from './cluster.js';
+export type {
+  EffectiveRoute,
+  Placement,
+  AddressRow,
+  NodeSpec,
+  LinkSpec,
+  AliasSpec,
+  FilerAddressSpec,
+  AliasRoutesSpec,
+  VsvrSpec,
+  VsvrInterfaceSpec,
+  MysqlNodeSpec,
+} from './spec-types.js';
+export type { ClusterDocument } from './document-types.js';
+export { decodeClusterDocument } from './decode.js';
+export { encodeClusterDocument } from './encode.js';
+export type { ClusterAnalysis } from './analyze.js';
+export { analyzeCluster } from './analyze.js';
+export { compileNodeSpec, compileNodeSpecs } from './node-spec.js';
+export { addressTable, vsvrIdentifier, filerIdentifier, mysqlIdentifier } from './identifiers.js';
+export { derivedMac } from './node-spec.js';
+export { API_VERSION, DOCUMENT_KIND } from './decode.js';

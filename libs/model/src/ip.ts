@@ -1,0 +1,128 @@
+import ipaddr from 'ipaddr.js';
+
+/**
+ * IPv4 and IPv6 addresses with a prefix length (§5.2.3). Two spellings of one address are
+ * the same address: everything is compared in canonical form (RFC 5952 for IPv6).
+ */
+export type Family = 4 | 6;
+
+export interface Cidr {
+  readonly family: Family;
+  /** Canonical text of the address alone: `10.2.2.1`, `2001:db8::1`. */
+  readonly ip: string;
+  readonly prefix: number;
+  /** The address as a number, for containment and overlap checks. */
+  readonly value: bigint;
+}
+
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+function bitsOf(family: Family): number {
+  return family === 4 ? 32 : 128;
+}
+
+function toBigInt(bytes: number[]): bigint {
+  let v = 0n;
+  for (const b of bytes) {
+    v = (v << 8n) | BigInt(b);
+  }
+  return v;
+}
+
+/** Parses a bare address. Refuses leading zeros in IPv4 octets, which some tools read as octal. */
+export function parseIp(text: string): ParseResult<{ family: Family; ip: string; value: bigint }> {
+  const t = text.trim();
+  if (ipaddr.IPv4.isValidFourPartDecimal(t)) {
+    if (t.split('.').some((o) => o.length > 1 && o.startsWith('0'))) {
+      return { ok: false, reason: `"${t}" has a leading zero in an octet (octal or decimal?)` };
+    }
+    const a = ipaddr.IPv4.parse(t);
+    return { ok: true, value: { family: 4, ip: a.toString(), value: toBigInt(a.toByteArray()) } };
+  }
+  if (t.includes(':') && !t.includes('%') && ipaddr.IPv6.isValid(t)) {
+    const a = ipaddr.IPv6.parse(t);
+    if (a.isIPv4MappedAddress()) {
+      return { ok: false, reason: `"${t}" is an IPv4-mapped IPv6 address; write the IPv4 address` };
+    }
+    return { ok: true, value: { family: 6, ip: a.toString(), value: toBigInt(a.toByteArray()) } };
+  }
+  return { ok: false, reason: `"${t}" is not an IPv4 or IPv6 address` };
+}
+
+/** Parses `address/prefix`; the prefix is required, because an address without one is ambiguous. */
+export function parseCidr(text: string): ParseResult<Cidr> {
+  const t = text.trim();
+  const slash = t.indexOf('/');
+  if (slash < 0) {
+    return { ok: false, reason: `"${t}" has no prefix length (write it as address/prefix)` };
+  }
+  const ip = parseIp(t.slice(0, slash));
+  if (!ip.ok) {
+    return ip;
+  }
+  const prefixText = t.slice(slash + 1);
+  const max = bitsOf(ip.value.family);
+  if (!/^\d{1,3}$/.test(prefixText) || Number(prefixText) > max) {
+    return { ok: false, reason: `"/${prefixText}" is not a prefix length between 0 and ${max}` };
+  }
+  return { ok: true, value: { ...ip.value, prefix: Number(prefixText) } };
+}
+
+export function formatCidr(c: Cidr): string {
+  return `${c.ip}/${c.prefix}`;
+}
+
+function mask(family: Family, prefix: number): bigint {
+  const bits = BigInt(bitsOf(family));
+  return ((1n << bits) - 1n) ^ ((1n << (bits - BigInt(prefix))) - 1n);
+}
+
+/** The first address of the subnet `c` lies in. */
+export function networkOf(c: Cidr): bigint {
+  return c.value & mask(c.family, c.prefix);
+}
+
+export function lastOf(c: Cidr): bigint {
+  return networkOf(c) | (((1n << BigInt(bitsOf(c.family))) - 1n) ^ mask(c.family, c.prefix));
+}
+
+/** The subnet `c` belongs to, in canonical text: `10.2.2.1/24` → `10.2.2.0/24`. */
+export function subnetOf(c: Cidr): string {
+  return `${formatValue(c.family, networkOf(c))}/${c.prefix}`;
+}
+
+export function formatValue(family: Family, v: bigint): string {
+  const bytes: number[] = [];
+  for (let i = bitsOf(family) / 8 - 1; i >= 0; i--) {
+    bytes.push(Number((v >> BigInt(i * 8)) & 0xffn));
+  }
+  return ipaddr.fromByteArray(bytes).toString();
+}
+
+/** True when the address `ip` lies inside the subnet of `net`. */
+export function contains(net: Cidr, ip: { family: Family; value: bigint }): boolean {
+  return net.family === ip.family && (ip.value & mask(net.family, net.prefix)) === networkOf(net);
+}
+
+export function overlaps(a: Cidr, b: Cidr): boolean {
+  return a.family === b.family && networkOf(a) <= lastOf(b) && networkOf(b) <= lastOf(a);
+}
+
+/**
+ * Why a host address with this prefix cannot be assigned, if it cannot: the IPv4 network and
+ * broadcast addresses of subnets larger than /31, and the IPv6 subnet-router anycast address.
+ */
+export function unusableHostReason(c: Cidr): string | undefined {
+  if (c.family === 4 && c.prefix <= 30) {
+    if (c.value === networkOf(c)) {
+      return `${c.ip} is the network address of ${subnetOf(c)}`;
+    }
+    if (c.value === lastOf(c)) {
+      return `${c.ip} is the broadcast address of ${subnetOf(c)}`;
+    }
+  }
+  if (c.family === 6 && c.prefix <= 126 && c.value === networkOf(c)) {
+    return `${c.ip} is the subnet-router anycast address of ${subnetOf(c)}`;
+  }
+  return undefined;
+}

@@ -1,0 +1,179 @@
+import { createHash } from 'node:crypto';
+import type { Cluster, Interface } from './cluster.js';
+import type { ClusterAnalysis } from './analyze.js';
+import { analyzeCluster } from './analyze.js';
+import type { FilerIndex } from './hierarchy.js';
+import { carriesAddresses, compareNames } from './hierarchy.js';
+import { filerIdentifier, mysqlIdentifier, vsvrIdentifier } from './identifiers.js';
+import { formatCidr } from './ip.js';
+import type { AliasKind } from './names.js';
+import { aliasesOf } from './placement.js';
+import type { AliasSpec, FilerAddressSpec, LinkSpec, MysqlNodeSpec, NodeSpec, VsvrSpec } from './spec-types.js';
+
+/**
+ * The node spec compiler: (cluster, filer) → what that filer's agent must make the kernel
+ * match. A pure, deterministic function of the cluster: the same cluster always yields the
+ * same spec and the same hash, whatever order the document listed things in.
+ */
+export function compileNodeSpec(cluster: Cluster, filer: string, analysis: ClusterAnalysis = analyzeCluster(cluster)): NodeSpec {
+  const index = analysis.filers.get(filer.toLowerCase());
+  if (!index) {
+    throw new RangeError(`filer ${filer} is not part of cluster ${cluster.name}`);
+  }
+  const name = index.filer.name;
+  const hostable = [...analysis.placements.values()].filter((p) => p.runsOn.includes(name));
+  const aliasTables = tableIds(index);
+  const body: Omit<NodeSpec, 'hash'> = {
+    specVersion: 1,
+    cluster: { name: cluster.name, mac: cluster.mac },
+    filer: name,
+    links: links(index),
+    aliases: aliases(index),
+    addresses: index.filer.addresses
+      .map(
+        (a): FilerAddressSpec => ({
+          alias: a.alias,
+          address: formatCidr(a.address),
+          mode: a.mode,
+          identifier: filerIdentifier(cluster.mac, a.alias, name),
+          table: aliasTables.get(a.alias) ?? 0,
+          ...optionalSite(analysis.sites.siteOf(a.address)),
+        }),
+      )
+      .sort((a, b) => compareNames(a.alias, b.alias) || a.address.localeCompare(b.address)),
+    aliasRoutes: [...(analysis.routing.aliasRoutes.get(name) ?? new Map()).entries()]
+      .map(([alias, routes]) => ({ alias, table: aliasTables.get(alias) ?? 0, routes }))
+      .sort((a, b) => compareNames(a.alias, b.alias)),
+    vsvrs: hostable.map((p) => vsvrSpec(cluster, index, analysis, p.vsvr, p.runsOn.indexOf(name))).sort((a, b) => a.name.localeCompare(b.name)),
+    mysqlNodes: mysqlNodes(cluster, index),
+  };
+  return { ...body, hash: createHash('sha256').update(JSON.stringify(body)).digest('hex') };
+}
+
+/** One spec per filer, in document order, sharing one analysis. */
+export function compileNodeSpecs(cluster: Cluster, analysis: ClusterAnalysis = analyzeCluster(cluster)): NodeSpec[] {
+  return cluster.filers.filter((f) => analysis.filers.get(f.name.toLowerCase())?.filer === f).map((f) => compileNodeSpec(cluster, f.name, analysis));
+}
+
+function links(index: FilerIndex): LinkSpec[] {
+  return index.order.flatMap((n): LinkSpec[] => {
+    const i = index.byName.get(n);
+    if (!i || carriesAddresses(i)) {
+      return [];
+    }
+    const mtu = index.mtu.get(n) ?? 0;
+    switch (i.kind) {
+      case 'physical':
+        return [{ name: n, kind: 'physical', mtu, ...(i.mac !== undefined ? { mac: i.mac } : {}) }];
+      case 'bond':
+        return [{ name: n, kind: 'bond', mtu, members: i.members, mode: i.bondMode ?? '802.3ad' }];
+      case 'failover':
+        return [{ name: n, kind: 'failover', mtu, members: i.members, mode: 'active-backup', ...(i.primary !== undefined ? { primary: i.primary } : {}) }];
+      case 'vlan':
+        return [{ name: n, kind: 'vlan', mtu, parent: i.parent ?? '', tag: i.tag ?? 0 }];
+      case 'alias':
+        return [];
+    }
+  });
+}
+
+function aliases(index: FilerIndex): AliasSpec[] {
+  return index.order.flatMap((n): AliasSpec[] => {
+    const i = index.byName.get(n);
+    if (!i || !carriesAddresses(i)) {
+      return [];
+    }
+    return [
+      {
+        name: n,
+        kind: i.baseKind as AliasKind,
+        lower: i.lower ?? i.parent ?? '',
+        mtu: index.mtu.get(n) ?? 0,
+        ...(i.tag !== undefined ? { tag: i.tag } : {}),
+      },
+    ];
+  });
+}
+
+const TABLE_BASE: Record<AliasKind, number> = { data: 0, mgmt: 1_000_000, san: 2_000_000 };
+
+/**
+ * Policy-routing table of each mgmt#/san# alias (source-based policy routing), stable
+ * across changes elsewhere, derived from the alias kind, instance and VLAN tag: mgmt1 → 1010000,
+ * mgmt0.5 → 1000005, san0 → 2000000. Table ids are 32-bit, so the old limit of 252 is gone.
+ */
+function tableIds(index: FilerIndex): Map<string, number> {
+  const ids = new Map<string, number>();
+  const used = new Set<number>();
+  const named = [...index.byName.values()].filter((i) => i.baseKind === 'mgmt' || i.baseKind === 'san').sort((a, b) => compareNames(a.name, b.name));
+  for (const i of named) {
+    const instance = Number(/\d+/.exec(i.name)?.[0] ?? 0);
+    let id = TABLE_BASE[i.baseKind as AliasKind] + instance * 10_000 + (i.tag ?? 0);
+    while (used.has(id)) {
+      id++;
+    }
+    used.add(id);
+    ids.set(i.name, id);
+  }
+  return ids;
+}
+
+function vsvrSpec(cluster: Cluster, index: FilerIndex, analysis: ClusterAnalysis, name: string, priority: number): VsvrSpec {
+  const v = analysis.vsvrs.get(name);
+  const used = v ? aliasesOf(v) : [];
+  return {
+    name,
+    namespace: `vs-${name.toLowerCase()}`,
+    active: priority === 0,
+    priority,
+    interfaces: used
+      .map((alias) => {
+        const i = index.byName.get(alias) as Interface;
+        return {
+          name: alias,
+          lower: i.kind === 'vlan' ? (i.parent ?? '') : (i.lower ?? ''),
+          mtu: index.mtu.get(alias) ?? 0,
+          mac: derivedMac(cluster.mac, name, alias),
+          ...(i.tag !== undefined ? { tag: i.tag } : {}),
+        };
+      })
+      .sort((a, b) => compareNames(a.name, b.name)),
+    addresses: (v?.addresses ?? [])
+      .map((a) => ({
+        alias: a.alias,
+        instance: a.instance,
+        address: formatCidr(a.address),
+        mode: a.mode,
+        identifier: vsvrIdentifier(cluster.mac, a.alias, name, a.instance),
+      }))
+      .sort((a, b) => compareNames(a.alias, b.alias) || a.instance - b.instance),
+    routes: analysis.routing.vsvrRoutes.get(name) ?? [],
+  };
+}
+
+function mysqlNodes(cluster: Cluster, index: FilerIndex): MysqlNodeSpec[] {
+  return cluster.mysqlNodes
+    .map((n) => ({
+      role: n.role,
+      addresses: n.addresses
+        .filter((a) => index.byName.has(a.alias))
+        .map((a) => ({ alias: a.alias, address: formatCidr(a.address), identifier: mysqlIdentifier(cluster.mac, a.alias, n.role) }))
+        .sort((a, b) => compareNames(a.alias, b.alias)),
+    }))
+    .filter((n) => n.addresses.length > 0)
+    .sort((a, b) => a.role.localeCompare(b.role));
+}
+
+/**
+ * A vsvr's MAC on an alias: locally administered, derived from the cluster MAC, vsvr and alias,
+ * so it is the same on every filer and clients' ARP caches stay right across a failover.
+ */
+export function derivedMac(clusterMac: string, vsvr: string, alias: string): string {
+  const bytes = createHash('sha256').update(`${clusterMac}|${vsvr.toLowerCase()}|${alias}`).digest().subarray(0, 6);
+  bytes[0] = ((bytes[0] ?? 0) & 0xfe) | 0x02;
+  return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join(':');
+}
+
+function optionalSite(site: string | undefined): { site?: string } {
+  return site === undefined ? {} : { site };
+}

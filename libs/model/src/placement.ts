@@ -1,0 +1,152 @@
+import type { Cluster, Vsvr } from './cluster.js';
+import type { FilerIndex } from './hierarchy.js';
+import { carriesAddresses, describeStack, vlanStack } from './hierarchy.js';
+import { MGMT_VSVR, objectNameProblem, reservedVsvrNameProblem } from './names.js';
+import type { ProblemList } from './problems.js';
+import type { Placement } from './spec-types.js';
+
+/** What a filer offers one alias: its VLAN tags and MTU, or nothing. */
+interface AliasOffer {
+  readonly stack: readonly number[];
+  readonly mtu: number;
+}
+
+function offer(index: FilerIndex, alias: string): AliasOffer | undefined {
+  const i = index.byName.get(alias);
+  if (!i || !carriesAddresses(i)) {
+    return undefined;
+  }
+  return { stack: vlanStack(index, alias), mtu: index.mtu.get(alias) ?? 0 };
+}
+
+function sameStack(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((t, k) => t === b[k]);
+}
+
+/** The aliases a vsvr uses, in the order its addresses first name them. */
+export function aliasesOf(v: Vsvr): string[] {
+  return [...new Set(v.addresses.map((a) => a.alias))];
+}
+
+/**
+ * Where a vsvr can run (§5.7): each candidate filer must have every alias the vsvr uses, with
+ * the same VLAN stack and MTU as the first candidate that has it. Every problem is reported.
+ */
+export function placeVsvrs(
+  cluster: Cluster,
+  filers: ReadonlyMap<string, FilerIndex>,
+  problems: ProblemList,
+): Map<string, Placement> {
+  const placements = new Map<string, Placement>();
+  const names = new Map<string, Vsvr>();
+  for (const v of cluster.vsvrs) {
+    const bad = objectNameProblem('vsvr', v.name);
+    if (bad) {
+      problems.error('name.invalid', [...v.at, 'name'], bad.reason, bad.hint);
+    }
+    const reserved = reservedVsvrNameProblem(v.name);
+    if (reserved !== undefined) {
+      problems.error('name.reserved', [...v.at, 'name'], reserved, 'choose another name for this vsvr');
+    }
+    const key = v.name.toLowerCase();
+    if (names.has(key)) {
+      problems.error('name.duplicate', [...v.at, 'name'], `vsvr ${v.name} is defined twice (names ignore case)`, 'rename or remove one of them');
+      continue;
+    }
+    names.set(key, v);
+    placements.set(v.name, placeOne(v, cluster, filers, problems));
+  }
+  return placements;
+}
+
+function resolveGroup(v: Vsvr, filers: ReadonlyMap<string, FilerIndex>, problems: ProblemList): string[] {
+  const group: string[] = [];
+  (v.failoverGroup ?? []).forEach((name, k) => {
+    const index = filers.get(name.toLowerCase());
+    const at = [...v.at, 'failoverGroup', k];
+    if (!index) {
+      problems.error('vsvr.failover-group', at, `${v.name}'s failover group names ${name}, which is not a filer of this cluster`, `use one of: ${[...filers.values()].map((f) => f.filer.name).join(', ')}`);
+    } else if (group.includes(index.filer.name)) {
+      problems.error('vsvr.failover-group', at, `${v.name}'s failover group lists ${index.filer.name} twice`, 'list each filer once, in failover order');
+    } else {
+      group.push(index.filer.name);
+    }
+  });
+  return group;
+}
+
+function placeOne(v: Vsvr, cluster: Cluster, filers: ReadonlyMap<string, FilerIndex>, problems: ProblemList): Placement {
+  const explicitGroup = v.failoverGroup !== undefined;
+  const candidates = explicitGroup ? resolveGroup(v, filers, problems) : cluster.filers.map((f) => f.name);
+  const indexes = candidates.flatMap((c) => filers.get(c.toLowerCase()) ?? []);
+  const aliases = aliasesOf(v);
+  const reference = new Map<string, { filer: string; offer: AliasOffer }>();
+  for (const alias of aliases) {
+    for (const index of indexes) {
+      const o = offer(index, alias);
+      if (o) {
+        reference.set(alias, { filer: index.filer.name, offer: o });
+        break;
+      }
+    }
+  }
+  const runsOn: string[] = [];
+  const excluded: { filer: string; reasons: string[] }[] = [];
+  for (const index of indexes) {
+    const reasons: string[] = [];
+    for (const alias of aliases) {
+      const o = offer(index, alias);
+      const ref = reference.get(alias);
+      if (!o) {
+        reasons.push(`${index.filer.name} has no ${alias}`);
+      } else if (ref && !sameStack(o.stack, ref.offer.stack)) {
+        reasons.push(`${alias} is ${describeStack(o.stack)} on ${index.filer.name} but ${describeStack(ref.offer.stack)} on ${ref.filer}`);
+      } else if (ref && o.mtu !== ref.offer.mtu) {
+        reasons.push(`${alias} has MTU ${o.mtu} on ${index.filer.name} but ${ref.offer.mtu} on ${ref.filer}`);
+      }
+    }
+    if (reasons.length === 0) {
+      runsOn.push(index.filer.name);
+    } else {
+      excluded.push({ filer: index.filer.name, reasons });
+    }
+  }
+  if (explicitGroup) {
+    for (const e of excluded) {
+      const k = (v.failoverGroup ?? []).findIndex((n) => n.toLowerCase() === e.filer.toLowerCase());
+      problems.error(
+        'vsvr.failover-group',
+        [...v.at, 'failoverGroup', k],
+        `${v.name} cannot run on ${e.filer}: ${e.reasons.join('; ')}`,
+        `give ${e.filer} the same aliases (names, VLANs, MTU) or take it out of ${v.name}'s failover group`,
+      );
+    }
+  } else if (runsOn.length === 0 && aliases.length > 0) {
+    problems.error('vsvr.no-placement', [...v.at, 'addresses'], `no filer can run ${v.name}: ${excluded.flatMap((e) => e.reasons).slice(0, 3).join('; ')}`, `create ${aliases.join(', ')} on at least one filer`);
+  }
+  if (v.name === MGMT_VSVR) {
+    checkMgmtReach(v, runsOn, filers, problems);
+  }
+  return { vsvr: v.name, explicitGroup, candidates, runsOn, excluded };
+}
+
+/**
+ * §5.7: every filer must reach vs_mgmt; the only sure way is that vs_mgmt's data aliases sit on
+ * the interfaces the filers' mgmt# aliases are built on.
+ */
+function checkMgmtReach(v: Vsvr, runsOn: readonly string[], filers: ReadonlyMap<string, FilerIndex>, problems: ProblemList): void {
+  for (const filer of runsOn) {
+    const index = filers.get(filer.toLowerCase());
+    if (!index) {
+      continue;
+    }
+    const mgmtLowers = new Set([...index.byName.values()].filter((i) => i.baseKind === 'mgmt' && i.lower !== undefined).map((i) => i.lower));
+    for (const alias of aliasesOf(v)) {
+      const base = alias.split('.')[0] ?? alias;
+      const lower = index.byName.get(base)?.lower;
+      if (lower !== undefined && !mgmtLowers.has(lower)) {
+        problems.warning('vsvr.mgmt-reach', [...v.at, 'addresses'], `${MGMT_VSVR}'s ${alias} on ${filer} is built on ${lower}, which carries no mgmt# alias there`, `build ${alias} on the interface ${filer}'s mgmt# aliases use, so every filer can reach ${MGMT_VSVR}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,2 @@
+import { X } from '@vsnet/model';
+console.log('bench', X);
