@@ -128,10 +128,11 @@ export class RoutingResolver {
   private effective(table: ReadonlyMap<string, Sourced>, subnets: readonly { alias: string; address: Cidr }[], owner: string): EffectiveRoute[] {
     const out: EffectiveRoute[] = [];
     for (const { route, from } of table.values()) {
-      const usable = subnets.filter((s) => route.alias === undefined || s.alias === route.alias);
+      const usable = subnets.filter((s) => s.address.family === route.to.family && (route.alias === undefined || s.alias === route.alias));
       let failure: string | undefined;
-      if (route.alias !== undefined && usable.length === 0) {
-        failure = `the route to ${describeTo(route)} leaves through ${route.alias}, where ${owner} has no address`;
+      if (usable.length === 0) {
+        const where = route.alias !== undefined ? ` on ${route.alias}` : '';
+        failure = `the IPv${route.to.family} route to ${describeTo(route)} has no IPv${route.to.family} address of ${owner}${where} to leave from`;
       } else if (route.via && !usable.some((s) => contains(s.address, route.via as Cidr))) {
         failure = `gateway ${route.via.ip} of the route to ${describeTo(route)} is outside every subnet of ${owner}${route.alias !== undefined ? ` on ${route.alias}` : ''}`;
       }
