@@ -92,7 +92,7 @@ function checkStacks(filers: ReadonlyMap<string, FilerIndex>, problems: ProblemL
   for (const index of filers.values()) {
     for (const i of index.byName.values()) {
       if ((i.kind === 'bond' || i.kind === 'failover') && i.members.length > 1) {
-        const stacks = new Set(i.members.map((m) => describeStack(vlanStack(index, m))));
+        const stacks = new Set(i.members.filter((m) => index.byName.has(m)).map((m) => describeStack(vlanStack(index, m))));
         if (stacks.size > 1) {
           problems.warning('interface.members', [...i.at, 'members'], `${i.name} on ${index.filer.name} spans different VLANs (${[...stacks].join(', ')})`, 'build it of members on the same VLAN');
         }

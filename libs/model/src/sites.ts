@@ -1,6 +1,7 @@
 import type { Site } from './cluster.js';
 import type { Cidr } from './ip.js';
 import { contains, formatCidr, overlaps } from './ip.js';
+import { objectNameProblem } from './names.js';
 import type { ProblemList } from './problems.js';
 
 /** Sites (§3.1.3): named sets of subnets. No two subnets overlap, so an address has at most one site. */
@@ -12,6 +13,10 @@ export function indexSites(sites: readonly Site[], problems: ProblemList): SiteI
   const names = new Map<string, Site>();
   const accepted: { site: string; subnet: Cidr; at: readonly (string | number)[] }[] = [];
   for (const site of sites) {
+    const bad = objectNameProblem('site', site.name);
+    if (bad) {
+      problems.error('name.invalid', [...site.at, 'name'], bad.reason, bad.hint);
+    }
     const key = site.name.toLowerCase();
     const first = names.get(key);
     if (first) {
