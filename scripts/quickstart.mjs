@@ -12,7 +12,10 @@ const steps = [
 let failed = false;
 for (const args of steps) {
   process.stdout.write(`\n$ vsnet ${args.join(' ')}\n`);
-  const r = spawnSync(process.execPath, ['bin/vsnet', ...args], { stdio: 'inherit', timeout: 60_000 });
+  const r = spawnSync(process.execPath, ['bin/vsnet', ...args], {
+    stdio: 'inherit',
+    timeout: 60_000,
+  });
   const status = r.status ?? 2;
   if (status === 1) {
     process.stdout.write('(exit status 1: the document has the problems listed above)\n');

@@ -47,7 +47,9 @@ const SPEC_TABLE: readonly [string, string][] = [
 describe('the spec example (deploy/examples/seed-cluster.yaml)', () => {
   it('has exactly one problem: the spec gives 10.2.2.3 to both data1 of VsvrA and san0 of Filer2', () => {
     const { problems } = check(load('seed-cluster.yaml'));
-    expect(problems.map((p) => [p.severity, p.code, p.path])).toEqual([['error', 'address.duplicate', ['vsvrs', 0, 'addresses', 2, 'address']]]);
+    expect(problems.map((p) => [p.severity, p.code, p.path])).toEqual([
+      ['error', 'address.duplicate', ['vsvrs', 0, 'addresses', 2, 'address']],
+    ]);
     expect(problems[0]?.message).toBe(
       '10.2.2.3 is assigned twice: to data1 instance 0 of vsvr VsvrA and to san0 of filer Filer2 (filers[1].addresses[2].address)',
     );
@@ -65,14 +67,22 @@ describe('the spec example (deploy/examples/seed-cluster.yaml)', () => {
 
   it('prints every identifier of §5.2.6.3 and §5.11 character for character', () => {
     const { cluster, analysis } = check(load('seed-cluster.yaml'));
-    const rows = addressTable(cluster, analysis).map((r) => [r.identifier, r.address.replace(/\/\d+$/, '')]);
-    expect(new Set(rows.map(([id, ip]) => `${id} ${ip}`))).toEqual(new Set(SPEC_TABLE.map(([id, ip]) => `${id} ${ip}`)));
+    const rows = addressTable(cluster, analysis).map((r) => [
+      r.identifier,
+      r.address.replace(/\/\d+$/, ''),
+    ]);
+    expect(new Set(rows.map(([id, ip]) => `${id} ${ip}`))).toEqual(
+      new Set(SPEC_TABLE.map(([id, ip]) => `${id} ${ip}`)),
+    );
     expect(rows).toHaveLength(SPEC_TABLE.length);
   });
 
   it('runs VsvrC only on Filer2, where data2 exists; VsvrA and VsvrB on both filers', () => {
     const { analysis } = check(load('seed-cluster.yaml'));
-    expect(analysis.placements.get('VsvrC')).toMatchObject({ runsOn: ['Filer2'], excluded: [{ filer: 'Filer1', reasons: ['Filer1 has no data2'] }] });
+    expect(analysis.placements.get('VsvrC')).toMatchObject({
+      runsOn: ['Filer2'],
+      excluded: [{ filer: 'Filer1', reasons: ['Filer1 has no data2'] }],
+    });
     expect(analysis.placements.get('VsvrA')?.runsOn).toEqual(['Filer1', 'Filer2']);
     expect(analysis.placements.get('VsvrB')?.runsOn).toEqual(['Filer1', 'Filer2']);
   });

@@ -31,9 +31,18 @@ function baseKindOf(alias: string): string | undefined {
  * `mgmt#`/`san#` addresses to filers, MySQL node addresses to mgmt#; and no address appears
  * twice anywhere in the cluster, however it is written.
  */
-export function checkAddresses(cluster: Cluster, filers: ReadonlyMap<string, FilerIndex>, problems: ProblemList): void {
+export function checkAddresses(
+  cluster: Cluster,
+  filers: ReadonlyMap<string, FilerIndex>,
+  problems: ProblemList,
+): void {
   const owned: Owned[] = [];
-  const kindCheck = (alias: string, at: Path, allowed: readonly AliasKind[], who: string): boolean => {
+  const kindCheck = (
+    alias: string,
+    at: Path,
+    allowed: readonly AliasKind[],
+    who: string,
+  ): boolean => {
     const base = baseKindOf(alias);
     if (base === undefined || (allowed as readonly string[]).includes(base)) {
       return true;
@@ -60,21 +69,41 @@ export function checkAddresses(cluster: Cluster, filers: ReadonlyMap<string, Fil
       }
       const iface = index?.byName.get(a.alias);
       if (!iface) {
-        problems.error('interface.unknown', [...a.at, 'alias'], `${f.name} has no interface ${a.alias}`, `add ${a.alias} to ${f.name}'s interfaces`);
+        problems.error(
+          'interface.unknown',
+          [...a.at, 'alias'],
+          `${f.name} has no interface ${a.alias}`,
+          `add ${a.alias} to ${f.name}'s interfaces`,
+        );
         continue;
       }
       const owner = index?.consumedBy.get(a.alias);
       if (owner !== undefined || !carriesAddresses(iface)) {
-        problems.error('address.not-on-alias', [...a.at, 'alias'], `${a.alias} cannot carry an address`, 'addresses live only on aliases');
+        problems.error(
+          'address.not-on-alias',
+          [...a.at, 'alias'],
+          `${a.alias} cannot carry an address`,
+          'addresses live only on aliases',
+        );
         continue;
       }
-      owned.push({ address: a.address, alias: a.alias, owner: `${a.alias} of filer ${f.name}`, at: a.at });
+      owned.push({
+        address: a.address,
+        alias: a.alias,
+        owner: `${a.alias} of filer ${f.name}`,
+        at: a.at,
+      });
     }
   }
   for (const v of cluster.vsvrs) {
     for (const a of v.addresses) {
       if (kindCheck(a.alias, a.at, ['data'], `vsvr ${v.name}`)) {
-        owned.push({ address: a.address, alias: a.alias, owner: `${a.alias} instance ${a.instance} of vsvr ${v.name}`, at: a.at });
+        owned.push({
+          address: a.address,
+          alias: a.alias,
+          owner: `${a.alias} instance ${a.instance} of vsvr ${v.name}`,
+          at: a.at,
+        });
       }
     }
   }
@@ -84,9 +113,19 @@ export function checkAddresses(cluster: Cluster, filers: ReadonlyMap<string, Fil
         continue;
       }
       if (![...filers.values()].some((fi) => fi.byName.has(a.alias))) {
-        problems.error('interface.unknown', [...a.at, 'alias'], `no filer has ${a.alias}, so ${n.role}'s address ${a.address.ip} can run nowhere`, `add ${a.alias} to the filers that may run ${n.role}`);
+        problems.error(
+          'interface.unknown',
+          [...a.at, 'alias'],
+          `no filer has ${a.alias}, so ${n.role}'s address ${a.address.ip} can run nowhere`,
+          `add ${a.alias} to the filers that may run ${n.role}`,
+        );
       }
-      owned.push({ address: a.address, alias: a.alias, owner: `${a.alias} of MySQL node ${n.role}`, at: a.at });
+      owned.push({
+        address: a.address,
+        alias: a.alias,
+        owner: `${a.alias} of MySQL node ${n.role}`,
+        at: a.at,
+      });
     }
   }
 
@@ -94,7 +133,12 @@ export function checkAddresses(cluster: Cluster, filers: ReadonlyMap<string, Fil
   for (const o of owned) {
     const unusable = unusableHostReason(o.address);
     if (unusable !== undefined) {
-      problems.error('address.host', [...o.at, 'address'], `${unusable}; it cannot be assigned to ${o.owner}`, 'choose a host address inside the subnet');
+      problems.error(
+        'address.host',
+        [...o.at, 'address'],
+        `${unusable}; it cannot be assigned to ${o.owner}`,
+        'choose a host address inside the subnet',
+      );
     }
     const key = `${o.address.family}|${o.address.value}`;
     const first = seen.get(key);

@@ -40,7 +40,12 @@ export function analyzeCluster(cluster: Cluster): ClusterAnalysis {
     }
     const key = f.name.toLowerCase();
     if (filers.has(key)) {
-      problems.error('name.duplicate', [...f.at, 'name'], `filer ${f.name} is defined twice (names ignore case)`, 'rename or remove one of them');
+      problems.error(
+        'name.duplicate',
+        [...f.at, 'name'],
+        `filer ${f.name} is defined twice (names ignore case)`,
+        'rename or remove one of them',
+      );
       continue;
     }
     filers.set(key, indexFiler(f, problems));
@@ -75,7 +80,12 @@ function checkMacs(cluster: Cluster, problems: ProblemList): void {
       }
       const first = seen.get(i.mac);
       if (first !== undefined) {
-        problems.error('mac.duplicate', [...i.at, 'mac'], `${i.mac} of ${i.name} on ${f.name} is also ${first}`, 'every physical interface has its own MAC; check the label of the port');
+        problems.error(
+          'mac.duplicate',
+          [...i.at, 'mac'],
+          `${i.mac} of ${i.name} on ${f.name} is also ${first}`,
+          'every physical interface has its own MAC; check the label of the port',
+        );
       } else {
         seen.set(i.mac, `${i.name} on ${f.name}`);
       }
@@ -92,9 +102,18 @@ function checkStacks(filers: ReadonlyMap<string, FilerIndex>, problems: ProblemL
   for (const index of filers.values()) {
     for (const i of index.byName.values()) {
       if ((i.kind === 'bond' || i.kind === 'failover') && i.members.length > 1) {
-        const stacks = new Set(i.members.filter((m) => index.byName.has(m)).map((m) => describeStack(vlanStack(index, m))));
+        const stacks = new Set(
+          i.members
+            .filter((m) => index.byName.has(m))
+            .map((m) => describeStack(vlanStack(index, m))),
+        );
         if (stacks.size > 1) {
-          problems.warning('interface.members', [...i.at, 'members'], `${i.name} on ${index.filer.name} spans different VLANs (${[...stacks].join(', ')})`, 'build it of members on the same VLAN');
+          problems.warning(
+            'interface.members',
+            [...i.at, 'members'],
+            `${i.name} on ${index.filer.name} spans different VLANs (${[...stacks].join(', ')})`,
+            'build it of members on the same VLAN',
+          );
         }
       }
       if (i.baseKind !== 'data') {
@@ -105,7 +124,12 @@ function checkStacks(filers: ReadonlyMap<string, FilerIndex>, problems: ProblemL
       if (!first) {
         byAlias.set(i.name, { filer: index.filer.name, stack });
       } else if (first.stack !== stack) {
-        problems.warning('vsvr.failover-group', [...i.at, 'name'], `${i.name} is ${stack} on ${index.filer.name} but ${first.stack} on ${first.filer}; the same alias name must mean the same VLAN membership`, `put ${i.name} on the same VLAN on every filer, or use another data# instance`);
+        problems.warning(
+          'vsvr.failover-group',
+          [...i.at, 'name'],
+          `${i.name} is ${stack} on ${index.filer.name} but ${first.stack} on ${first.filer}; the same alias name must mean the same VLAN membership`,
+          `put ${i.name} on the same VLAN on every filer, or use another data# instance`,
+        );
       }
     }
   }
@@ -115,11 +139,21 @@ function checkMysqlRoles(cluster: Cluster, problems: ProblemList): void {
   const seen = new Set<string>();
   for (const n of cluster.mysqlNodes) {
     if (!MYSQL_ROLE.test(n.role)) {
-      problems.error('name.invalid', [...n.at, 'role'], `"${n.role}" is not a MySQL node role`, 'use MySQLMgmtNode, MySQLDataNode<n> or MySQLAppNode<n> (§5.11)');
+      problems.error(
+        'name.invalid',
+        [...n.at, 'role'],
+        `"${n.role}" is not a MySQL node role`,
+        'use MySQLMgmtNode, MySQLDataNode<n> or MySQLAppNode<n> (§5.11)',
+      );
     }
     const key = n.role.toLowerCase();
     if (seen.has(key)) {
-      problems.error('name.duplicate', [...n.at, 'role'], `MySQL node role ${n.role} is listed twice`, 'merge its addresses into one entry');
+      problems.error(
+        'name.duplicate',
+        [...n.at, 'role'],
+        `MySQL node role ${n.role} is listed twice`,
+        'merge its addresses into one entry',
+      );
     }
     seen.add(key);
   }

@@ -9,7 +9,11 @@ import { isAliasKind, parseInterfaceName } from './names.js';
 import type { Path } from './problems.js';
 
 /** Reads an interface name field; records the naming rule it breaks, if any. */
-export function readInterfaceName(r: DocumentReader, text: string, path: Path): InterfaceName | undefined {
+export function readInterfaceName(
+  r: DocumentReader,
+  text: string,
+  path: Path,
+): InterfaceName | undefined {
   const parsed = parseInterfaceName(text);
   if (!parsed.ok) {
     r.problems.error('name.invalid', path, parsed.reason, parsed.hint);
@@ -52,7 +56,11 @@ function kindOf(n: InterfaceName): InterfaceKind {
   }
 }
 
-export function decodeInterface(r: DocumentReader, raw: unknown, path: Path): Interface | undefined {
+export function decodeInterface(
+  r: DocumentReader,
+  raw: unknown,
+  path: Path,
+): Interface | undefined {
   const obj = r.object(raw, path, 'an interface');
   if (!obj) {
     return undefined;
@@ -65,34 +73,61 @@ export function decodeInterface(r: DocumentReader, raw: unknown, path: Path): In
   const kind = kindOf(n);
   // A VLAN of an mgmt#/san# alias carries filer addresses too, so it may name a policy.
   const allowed =
-    kind === 'vlan' && (n.baseKind === 'mgmt' || n.baseKind === 'san') ? [...FIELDS_BY_KIND.vlan, 'routingPolicy'] : FIELDS_BY_KIND[kind];
+    kind === 'vlan' && (n.baseKind === 'mgmt' || n.baseKind === 'san')
+      ? [...FIELDS_BY_KIND.vlan, 'routingPolicy']
+      : FIELDS_BY_KIND[kind];
   for (const key of Object.keys(obj)) {
     if (!allowed.includes(key) && Object.values(FIELDS_BY_KIND).some((f) => f.includes(key))) {
-      r.problems.error('interface.kind', [...path, key], `${n.name} is ${KIND_WORDS[kind]}, which takes no "${key}"`, fieldHint(key, n));
+      r.problems.error(
+        'interface.kind',
+        [...path, key],
+        `${n.name} is ${KIND_WORDS[kind]}, which takes no "${key}"`,
+        fieldHint(key, n),
+      );
       delete obj[key];
     }
   }
   r.keys(obj, allowed, path, 'an interface');
 
   const mtu = r.integer(obj, 'mtu', path, MIN_MTU, MAX_MTU);
-  const members = obj.members === undefined ? [] : r.strings(obj.members, [...path, 'members'], `${n.name}'s members`);
-  const memberNames = members.flatMap((m, i) => readInterfaceName(r, m, [...path, 'members', i])?.name ?? []);
+  const members =
+    obj.members === undefined
+      ? []
+      : r.strings(obj.members, [...path, 'members'], `${n.name}'s members`);
+  const memberNames = members.flatMap(
+    (m, i) => readInterfaceName(r, m, [...path, 'members', i])?.name ?? [],
+  );
   const routingPolicy = r.string(obj, 'routingPolicy', path, false);
   if (routingPolicy !== undefined && n.baseKind === 'data') {
-    r.problems.error('interface.kind', [...path, 'routingPolicy'], `${n.name} is a data alias; its routes belong to the vsvrs on it`, 'set routingPolicy on the vsvrs instead');
+    r.problems.error(
+      'interface.kind',
+      [...path, 'routingPolicy'],
+      `${n.name} is a data alias; its routes belong to the vsvrs on it`,
+      'set routingPolicy on the vsvrs instead',
+    );
   }
   const lowerText = r.string(obj, 'on', path, kind === 'alias');
-  const lower = lowerText === undefined ? undefined : readInterfaceName(r, lowerText, [...path, 'on'])?.name;
+  const lower =
+    lowerText === undefined ? undefined : readInterfaceName(r, lowerText, [...path, 'on'])?.name;
   const primaryText = r.string(obj, 'primary', path, false);
-  const primary = primaryText === undefined ? undefined : readInterfaceName(r, primaryText, [...path, 'primary'])?.name;
+  const primary =
+    primaryText === undefined
+      ? undefined
+      : readInterfaceName(r, primaryText, [...path, 'primary'])?.name;
   const macText = r.string(obj, 'mac', path, false);
-  const mac = macText === undefined ? undefined : readMac(r, macText, [...path, 'mac'], `${n.name}'s MAC`);
+  const mac =
+    macText === undefined ? undefined : readMac(r, macText, [...path, 'mac'], `${n.name}'s MAC`);
   const modeText = r.string(obj, 'mode', path, false);
   let bondMode: BondMode | undefined;
   if (modeText !== undefined) {
     bondMode = BOND_MODES.find((m) => m === modeText.toLowerCase());
     if (!bondMode) {
-      r.problems.error('interface.kind', [...path, 'mode'], `"${modeText}" is not a bonding mode`, `use one of ${BOND_MODES.join(', ')}; for active-backup use a failover interface (fail#)`);
+      r.problems.error(
+        'interface.kind',
+        [...path, 'mode'],
+        `"${modeText}" is not a bonding mode`,
+        `use one of ${BOND_MODES.join(', ')}; for active-backup use a failover interface (fail#)`,
+      );
     }
   }
   return {
@@ -117,7 +152,9 @@ function fieldHint(key: string, n: InterfaceName): string {
     case 'members':
       return 'only bond# and fail# interfaces have members';
     case 'on':
-      return isAliasKind(n.baseKind) ? 'a VLAN of an alias takes its lower interface from its name' : 'only aliases (data#, mgmt#, san#) are built "on" another interface';
+      return isAliasKind(n.baseKind)
+        ? 'a VLAN of an alias takes its lower interface from its name'
+        : 'only aliases (data#, mgmt#, san#) are built "on" another interface';
     case 'mac':
       return 'only physical interfaces (eth#) carry a MAC in the document';
     case 'mode':
@@ -131,14 +168,29 @@ function fieldHint(key: string, n: InterfaceName): string {
   }
 }
 
-export function readMac(r: DocumentReader, text: string, path: Path, what: string): string | undefined {
+export function readMac(
+  r: DocumentReader,
+  text: string,
+  path: Path,
+  what: string,
+): string | undefined {
   const mac = normalizeMac(text);
   if (!mac) {
-    r.problems.error('mac.invalid', path, `${what} "${text}" is not a MAC address`, 'write six hex pairs: 00:07:34:04:12:0e');
+    r.problems.error(
+      'mac.invalid',
+      path,
+      `${what} "${text}" is not a MAC address`,
+      'write six hex pairs: 00:07:34:04:12:0e',
+    );
     return undefined;
   }
   if (isMulticastMac(mac) || isZeroMac(mac)) {
-    r.problems.error('mac.invalid', path, `${what} ${mac} is ${isZeroMac(mac) ? 'all zeros' : 'a multicast address'}`, 'use a unicast MAC (the low bit of the first octet clear)');
+    r.problems.error(
+      'mac.invalid',
+      path,
+      `${what} ${mac} is ${isZeroMac(mac) ? 'all zeros' : 'a multicast address'}`,
+      'use a unicast MAC (the low bit of the first octet clear)',
+    );
     return undefined;
   }
   return mac;
@@ -147,7 +199,12 @@ export function readMac(r: DocumentReader, text: string, path: Path, what: strin
 export function readCidr(r: DocumentReader, text: string, path: Path): Cidr | undefined {
   const c = parseCidr(text);
   if (!c.ok) {
-    r.problems.error('address.invalid', path, c.reason, 'write an address with its prefix length, e.g. 192.0.2.10/24 or 2001:db8::10/64');
+    r.problems.error(
+      'address.invalid',
+      path,
+      c.reason,
+      'write an address with its prefix length, e.g. 192.0.2.10/24 or 2001:db8::10/64',
+    );
     return undefined;
   }
   return c.value;
@@ -158,7 +215,12 @@ export function readSubnet(r: DocumentReader, text: string, path: Path): Cidr | 
   const c = readCidr(r, text, path);
   if (c && networkOf(c) !== c.value) {
     const net = formatValue(c.family, networkOf(c));
-    r.problems.error('address.invalid', path, `${text} is not a subnet: it has host bits set`, `write ${net}/${c.prefix}`);
+    r.problems.error(
+      'address.invalid',
+      path,
+      `${text} is not a subnet: it has host bits set`,
+      `write ${net}/${c.prefix}`,
+    );
     return undefined;
   }
   return c;
@@ -169,7 +231,12 @@ export function readMode(r: DocumentReader, obj: Record<string, unknown>, path: 
   if (mode === undefined || mode === 'static' || mode === 'dhcp') {
     return mode ?? 'static';
   }
-  r.problems.error('document.shape', [...path, 'mode'], `address mode "${mode}" is neither static nor dhcp`, 'write mode: static or mode: dhcp');
+  r.problems.error(
+    'document.shape',
+    [...path, 'mode'],
+    `address mode "${mode}" is neither static nor dhcp`,
+    'write mode: static or mode: dhcp',
+  );
   return 'static';
 }
 
@@ -187,22 +254,36 @@ export function decodeRoute(r: DocumentReader, raw: unknown, path: Path): Route 
   if (viaText !== undefined) {
     const ip = parseIp(viaText);
     if (!ip.ok) {
-      r.problems.error('routing.invalid', [...path, 'via'], `gateway ${ip.reason}`, 'write the gateway address without a prefix length');
+      r.problems.error(
+        'routing.invalid',
+        [...path, 'via'],
+        `gateway ${ip.reason}`,
+        'write the gateway address without a prefix length',
+      );
       return undefined;
     }
     via = { ...ip.value, prefix: ip.value.family === 4 ? 32 : 128 };
   }
-  const alias = aliasText === undefined ? undefined : readInterfaceName(r, aliasText, [...path, 'alias'])?.name;
+  const alias =
+    aliasText === undefined ? undefined : readInterfaceName(r, aliasText, [...path, 'alias'])?.name;
   if (toText === undefined) {
     return undefined;
   }
   let to: Cidr | undefined;
   if (toText.toLowerCase() === 'default') {
     if (!via) {
-      r.problems.error('routing.invalid', path, 'a default route needs a gateway', 'add via: <gateway address>, or write to: 0.0.0.0/0 or ::/0 with an alias');
+      r.problems.error(
+        'routing.invalid',
+        path,
+        'a default route needs a gateway',
+        'add via: <gateway address>, or write to: 0.0.0.0/0 or ::/0 with an alias',
+      );
       return undefined;
     }
-    to = via.family === 4 ? { family: 4, ip: '0.0.0.0', prefix: 0, value: 0n } : { family: 6, ip: '::', prefix: 0, value: 0n };
+    to =
+      via.family === 4
+        ? { family: 4, ip: '0.0.0.0', prefix: 0, value: 0n }
+        : { family: 6, ip: '::', prefix: 0, value: 0n };
   } else {
     to = readSubnet(r, toText, [...path, 'to']);
   }
@@ -210,11 +291,21 @@ export function decodeRoute(r: DocumentReader, raw: unknown, path: Path): Route 
     return undefined;
   }
   if (via && via.family !== to.family) {
-    r.problems.error('routing.invalid', [...path, 'via'], `gateway ${via.ip} is IPv${via.family} but destination ${toText} is IPv${to.family}`, 'use a gateway of the same family');
+    r.problems.error(
+      'routing.invalid',
+      [...path, 'via'],
+      `gateway ${via.ip} is IPv${via.family} but destination ${toText} is IPv${to.family}`,
+      'use a gateway of the same family',
+    );
     return undefined;
   }
   if (!via && alias === undefined) {
-    r.problems.error('routing.invalid', path, `route to ${toText} has neither a gateway nor an alias`, 'add via: <gateway> or alias: <data#/mgmt#/san#>');
+    r.problems.error(
+      'routing.invalid',
+      path,
+      `route to ${toText} has neither a gateway nor an alias`,
+      'add via: <gateway> or alias: <data#/mgmt#/san#>',
+    );
     return undefined;
   }
   return {

@@ -12,7 +12,12 @@ export class DocumentReader {
     if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
       return value as Record<string, unknown>;
     }
-    this.problems.error('document.shape', path, `${what} must be a mapping (key: value), not ${describe(value)}`, `write ${what} as key: value lines`);
+    this.problems.error(
+      'document.shape',
+      path,
+      `${what} must be a mapping (key: value), not ${describe(value)}`,
+      `write ${what} as key: value lines`,
+    );
     return undefined;
   }
 
@@ -31,26 +36,51 @@ export class DocumentReader {
     }
   }
 
-  list(obj: Record<string, unknown>, key: string, path: Path, required: boolean): unknown[] | undefined {
+  list(
+    obj: Record<string, unknown>,
+    key: string,
+    path: Path,
+    required: boolean,
+  ): unknown[] | undefined {
     const v = obj[key];
     if (v === undefined || v === null) {
       if (required) {
-        this.problems.error('document.shape', [...path, key], `"${key}" is missing`, `add ${key}: as a list`);
+        this.problems.error(
+          'document.shape',
+          [...path, key],
+          `"${key}" is missing`,
+          `add ${key}: as a list`,
+        );
       }
       return undefined;
     }
     if (!Array.isArray(v)) {
-      this.problems.error('document.shape', [...path, key], `"${key}" must be a list, not ${describe(v)}`, `write each entry of ${key} on a line starting with "- "`);
+      this.problems.error(
+        'document.shape',
+        [...path, key],
+        `"${key}" must be a list, not ${describe(v)}`,
+        `write each entry of ${key} on a line starting with "- "`,
+      );
       return undefined;
     }
-    return v;
+    return v as unknown[];
   }
 
-  string(obj: Record<string, unknown>, key: string, path: Path, required: boolean): string | undefined {
+  string(
+    obj: Record<string, unknown>,
+    key: string,
+    path: Path,
+    required: boolean,
+  ): string | undefined {
     const v = obj[key];
     if (v === undefined || v === null) {
       if (required) {
-        this.problems.error('document.shape', [...path, key], `"${key}" is missing`, `add ${key}: <value>`);
+        this.problems.error(
+          'document.shape',
+          [...path, key],
+          `"${key}" is missing`,
+          `add ${key}: <value>`,
+        );
       }
       return undefined;
     }
@@ -71,7 +101,12 @@ export class DocumentReader {
 
   strings(value: unknown, path: Path, what: string): string[] {
     if (!Array.isArray(value)) {
-      this.problems.error('document.shape', path, `${what} must be a list, not ${describe(value)}`, 'write it as [a, b] or as "- " lines');
+      this.problems.error(
+        'document.shape',
+        path,
+        `${what} must be a list, not ${describe(value)}`,
+        'write it as [a, b] or as "- " lines',
+      );
       return [];
     }
     const out: string[] = [];
@@ -79,13 +114,24 @@ export class DocumentReader {
       if (typeof item === 'string' && item.trim() !== '') {
         out.push(item.trim());
       } else {
-        this.problems.error('document.shape', [...path, i], `${what} entries must be text, not ${describe(item)}`, 'write a name');
+        this.problems.error(
+          'document.shape',
+          [...path, i],
+          `${what} entries must be text, not ${describe(item)}`,
+          'write a name',
+        );
       }
     });
     return out;
   }
 
-  integer(obj: Record<string, unknown>, key: string, path: Path, min: number, max: number): number | undefined {
+  integer(
+    obj: Record<string, unknown>,
+    key: string,
+    path: Path,
+    min: number,
+    max: number,
+  ): number | undefined {
     const v = obj[key];
     if (v === undefined || v === null) {
       return undefined;
@@ -93,7 +139,12 @@ export class DocumentReader {
     if (typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max) {
       return v;
     }
-    this.problems.error('document.shape', [...path, key], `"${key}" must be a whole number from ${min} to ${max}, not ${describe(v)}`, `write ${key}: <number>`);
+    this.problems.error(
+      'document.shape',
+      [...path, key],
+      `"${key}" must be a whole number from ${min} to ${max}, not ${describe(v)}`,
+      `write ${key}: <number>`,
+    );
     return undefined;
   }
 }

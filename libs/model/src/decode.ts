@@ -41,18 +41,39 @@ export function decodeClusterDocument(doc: unknown): DecodeResult {
   const problems = new ProblemList();
   const r = new DocumentReader(problems);
   const root = r.object(doc, [], 'the cluster document') ?? {};
-  r.keys(root, ['apiVersion', 'kind', 'cluster', 'filers', 'vsvrs', 'mysqlNodes', 'sites', 'routingPolicies'], [], 'the cluster document');
+  r.keys(
+    root,
+    ['apiVersion', 'kind', 'cluster', 'filers', 'vsvrs', 'mysqlNodes', 'sites', 'routingPolicies'],
+    [],
+    'the cluster document',
+  );
   const apiVersion = r.string(root, 'apiVersion', [], true);
   if (apiVersion !== undefined && apiVersion !== API_VERSION) {
-    problems.error('document.shape', ['apiVersion'], `apiVersion "${apiVersion}" is not one this vsnet reads`, `write apiVersion: ${API_VERSION}`);
+    problems.error(
+      'document.shape',
+      ['apiVersion'],
+      `apiVersion "${apiVersion}" is not one this vsnet reads`,
+      `write apiVersion: ${API_VERSION}`,
+    );
   }
   const kind = r.string(root, 'kind', [], true);
   if (kind !== undefined && kind !== DOCUMENT_KIND) {
-    problems.error('document.shape', ['kind'], `kind "${kind}" is not a cluster document`, `write kind: ${DOCUMENT_KIND}`);
+    problems.error(
+      'document.shape',
+      ['kind'],
+      `kind "${kind}" is not a cluster document`,
+      `write kind: ${DOCUMENT_KIND}`,
+    );
   }
-  const head = root.cluster === undefined ? undefined : r.object(root.cluster, ['cluster'], 'cluster');
+  const head =
+    root.cluster === undefined ? undefined : r.object(root.cluster, ['cluster'], 'cluster');
   if (root.cluster === undefined) {
-    problems.error('document.shape', ['cluster'], '"cluster" is missing', 'add cluster: with at least mac: <the cluster MAC>');
+    problems.error(
+      'document.shape',
+      ['cluster'],
+      '"cluster" is missing',
+      'add cluster: with at least mac: <the cluster MAC>',
+    );
   }
   let mac = '00:00:00:00:00:00';
   let name = 'cluster';
@@ -60,11 +81,18 @@ export function decodeClusterDocument(doc: unknown): DecodeResult {
   if (head) {
     r.keys(head, ['name', 'mac', 'defaultRoutingPolicy'], ['cluster'], 'cluster');
     const macText = r.string(head, 'mac', ['cluster'], true);
-    mac = (macText === undefined ? undefined : readMac(r, macText, ['cluster', 'mac'], 'the cluster MAC')) ?? mac;
+    mac =
+      (macText === undefined
+        ? undefined
+        : readMac(r, macText, ['cluster', 'mac'], 'the cluster MAC')) ?? mac;
     name = r.string(head, 'name', ['cluster'], false) ?? name;
     defaultRoutingPolicy = r.string(head, 'defaultRoutingPolicy', ['cluster'], false);
   }
-  const each = <T>(key: string, required: boolean, fn: (raw: unknown, path: Path) => T | undefined): T[] =>
+  const each = <T>(
+    key: string,
+    required: boolean,
+    fn: (raw: unknown, path: Path) => T | undefined,
+  ): T[] =>
     (r.list(root, key, [], required) ?? []).flatMap((raw, i) => optional(fn(raw, [key, i])));
 
   const cluster: Cluster = {
@@ -88,13 +116,15 @@ function decodeFiler(r: DocumentReader, raw: unknown, path: Path): Filer | undef
   }
   r.keys(obj, ['name', 'interfaces', 'addresses'], path, 'a filer');
   const name = r.string(obj, 'name', path, true);
-  const interfaces = (r.list(obj, 'interfaces', path, true) ?? []).flatMap(
-    (raw2, i): Interface[] => optional(decodeInterface(r, raw2, [...path, 'interfaces', i])),
+  const interfaces = (r.list(obj, 'interfaces', path, true) ?? []).flatMap((raw2, i): Interface[] =>
+    optional(decodeInterface(r, raw2, [...path, 'interfaces', i])),
   );
-  const addresses = (r.list(obj, 'addresses', path, false) ?? []).flatMap((raw2, i): FilerAddress[] => {
-    const a = decodeAddress(r, raw2, [...path, 'addresses', i], false);
-    return a ? [{ alias: a.alias, address: a.address, mode: a.mode, at: a.at }] : [];
-  });
+  const addresses = (r.list(obj, 'addresses', path, false) ?? []).flatMap(
+    (raw2, i): FilerAddress[] => {
+      const a = decodeAddress(r, raw2, [...path, 'addresses', i], false);
+      return a ? [{ alias: a.alias, address: a.address, mode: a.mode, at: a.at }] : [];
+    },
+  );
   return name === undefined ? undefined : { name, interfaces, addresses, at: path };
 }
 
@@ -102,16 +132,28 @@ interface RawAddress extends MysqlNodeAddress {
   readonly instance?: number;
 }
 
-function decodeAddress(r: DocumentReader, raw: unknown, path: Path, takesInstance: boolean): RawAddress | undefined {
+function decodeAddress(
+  r: DocumentReader,
+  raw: unknown,
+  path: Path,
+  takesInstance: boolean,
+): RawAddress | undefined {
   const obj = r.object(raw, path, 'an address');
   if (!obj) {
     return undefined;
   }
-  r.keys(obj, takesInstance ? ['alias', 'address', 'instance', 'mode'] : ['alias', 'address', 'mode'], path, 'an address');
+  r.keys(
+    obj,
+    takesInstance ? ['alias', 'address', 'instance', 'mode'] : ['alias', 'address', 'mode'],
+    path,
+    'an address',
+  );
   const aliasText = r.string(obj, 'alias', path, true);
-  const alias = aliasText === undefined ? undefined : readInterfaceName(r, aliasText, [...path, 'alias'])?.name;
+  const alias =
+    aliasText === undefined ? undefined : readInterfaceName(r, aliasText, [...path, 'alias'])?.name;
   const addressText = r.string(obj, 'address', path, true);
-  const address = addressText === undefined ? undefined : readCidr(r, addressText, [...path, 'address']);
+  const address =
+    addressText === undefined ? undefined : readCidr(r, addressText, [...path, 'address']);
   const instance = takesInstance ? r.integer(obj, 'instance', path, 0, 9999) : undefined;
   const mode = readMode(r, obj, path);
   if (alias === undefined || address === undefined) {
@@ -128,11 +170,13 @@ function decodeVsvr(r: DocumentReader, raw: unknown, path: Path): Vsvr | undefin
   r.keys(obj, ['name', 'failoverGroup', 'routingPolicy', 'routes', 'addresses'], path, 'a vsvr');
   const name = r.string(obj, 'name', path, true);
   const failoverGroup =
-    obj.failoverGroup === undefined ? undefined : r.strings(obj.failoverGroup, [...path, 'failoverGroup'], 'a failover group');
+    obj.failoverGroup === undefined
+      ? undefined
+      : r.strings(obj.failoverGroup, [...path, 'failoverGroup'], 'a failover group');
   const routingPolicy = r.string(obj, 'routingPolicy', path, false);
   const routes = decodeRoutes(r, obj, path);
-  const raws = (r.list(obj, 'addresses', path, false) ?? []).flatMap(
-    (raw2, i): RawAddress[] => optional(decodeAddress(r, raw2, [...path, 'addresses', i], true)),
+  const raws = (r.list(obj, 'addresses', path, false) ?? []).flatMap((raw2, i): RawAddress[] =>
+    optional(decodeAddress(r, raw2, [...path, 'addresses', i], true)),
   );
   if (name === undefined) {
     return undefined;
@@ -151,7 +195,11 @@ function decodeVsvr(r: DocumentReader, raw: unknown, path: Path): Vsvr | undefin
  * §5.2.6.3 numbers a vsvr's addresses per alias from 0. An address without `instance` takes the
  * lowest number that no other address of the same vsvr and alias has.
  */
-function assignInstances(r: DocumentReader, vsvr: string, raws: readonly RawAddress[]): VsvrAddress[] {
+function assignInstances(
+  r: DocumentReader,
+  vsvr: string,
+  raws: readonly RawAddress[],
+): VsvrAddress[] {
   const taken = new Map<string, Map<number, Path>>();
   const takenOn = (alias: string): Map<number, Path> => {
     let m = taken.get(alias);
@@ -167,7 +215,12 @@ function assignInstances(r: DocumentReader, vsvr: string, raws: readonly RawAddr
     }
     const m = takenOn(a.alias);
     if (m.has(a.instance)) {
-      r.problems.error('address.instance', [...a.at, 'instance'], `${vsvr} has two addresses on ${a.alias} with instance ${a.instance}`, 'give each address of a vsvr on one alias its own instance, or leave instance out');
+      r.problems.error(
+        'address.instance',
+        [...a.at, 'instance'],
+        `${vsvr} has two addresses on ${a.alias} with instance ${a.instance}`,
+        'give each address of a vsvr on one alias its own instance, or leave instance out',
+      );
     } else {
       m.set(a.instance, a.at);
     }
@@ -187,7 +240,9 @@ function assignInstances(r: DocumentReader, vsvr: string, raws: readonly RawAddr
 }
 
 function decodeRoutes(r: DocumentReader, obj: Record<string, unknown>, path: Path): Route[] {
-  return (r.list(obj, 'routes', path, false) ?? []).flatMap((raw, i): Route[] => optional(decodeRoute(r, raw, [...path, 'routes', i])));
+  return (r.list(obj, 'routes', path, false) ?? []).flatMap((raw, i): Route[] =>
+    optional(decodeRoute(r, raw, [...path, 'routes', i])),
+  );
 }
 
 function decodeMysqlNode(r: DocumentReader, raw: unknown, path: Path): MysqlNode | undefined {
@@ -198,7 +253,8 @@ function decodeMysqlNode(r: DocumentReader, raw: unknown, path: Path): MysqlNode
   r.keys(obj, ['role', 'addresses'], path, 'a MySQL node');
   const role = r.string(obj, 'role', path, true);
   const addresses = (r.list(obj, 'addresses', path, true) ?? []).flatMap(
-    (raw2, i): MysqlNodeAddress[] => optional(decodeAddress(r, raw2, [...path, 'addresses', i], false)),
+    (raw2, i): MysqlNodeAddress[] =>
+      optional(decodeAddress(r, raw2, [...path, 'addresses', i], false)),
   );
   return role === undefined ? undefined : { role, addresses, at: path };
 }
@@ -213,7 +269,12 @@ function decodeSite(r: DocumentReader, raw: unknown, path: Path): Site | undefin
   const subnets = (r.list(obj, 'subnets', path, true) ?? []).flatMap((s, i) => {
     const p = [...path, 'subnets', i];
     if (typeof s !== 'string') {
-      r.problems.error('site.invalid', p, 'a site subnet must be text like 192.0.2.0/24', 'quote the subnet');
+      r.problems.error(
+        'site.invalid',
+        p,
+        'a site subnet must be text like 192.0.2.0/24',
+        'quote the subnet',
+      );
       return [];
     }
     return readSubnet(r, s, p) ?? [];
@@ -230,7 +291,9 @@ function decodePolicy(r: DocumentReader, raw: unknown, path: Path): RoutingPolic
   const name = r.string(obj, 'name', path, true);
   const parent = r.string(obj, 'extends', path, false);
   const routes = decodeRoutes(r, obj, path);
-  return name === undefined ? undefined : { name, ...(parent !== undefined ? { extends: parent } : {}), routes, at: path };
+  return name === undefined
+    ? undefined
+    : { name, ...(parent !== undefined ? { extends: parent } : {}), routes, at: path };
 }
 
 function optional<T>(value: T | undefined): T[] {

@@ -1,5 +1,10 @@
 import type { Cluster, Interface, Route } from './cluster.js';
-import type { AddressDocument, ClusterDocument, InterfaceDocument, RouteDocument } from './document-types.js';
+import type {
+  AddressDocument,
+  ClusterDocument,
+  InterfaceDocument,
+  RouteDocument,
+} from './document-types.js';
 import { formatCidr } from './ip.js';
 import { API_VERSION, DOCUMENT_KIND } from './decode.js';
 
@@ -14,13 +19,21 @@ export function encodeClusterDocument(cluster: Cluster): ClusterDocument {
     cluster: {
       name: cluster.name,
       mac: cluster.mac,
-      ...(cluster.defaultRoutingPolicy !== undefined ? { defaultRoutingPolicy: cluster.defaultRoutingPolicy } : {}),
+      ...(cluster.defaultRoutingPolicy !== undefined
+        ? { defaultRoutingPolicy: cluster.defaultRoutingPolicy }
+        : {}),
     },
     filers: cluster.filers.map((f) => ({
       name: f.name,
       interfaces: f.interfaces.map(encodeInterface),
       ...(f.addresses.length > 0
-        ? { addresses: f.addresses.map((a): AddressDocument => ({ alias: a.alias, address: formatCidr(a.address), ...(a.mode === 'dhcp' ? { mode: a.mode } : {}) })) }
+        ? {
+            addresses: f.addresses.map((a): AddressDocument => ({
+              alias: a.alias,
+              address: formatCidr(a.address),
+              ...(a.mode === 'dhcp' ? { mode: a.mode } : {}),
+            })),
+          }
         : {}),
     })),
   };
@@ -41,7 +54,11 @@ export function encodeClusterDocument(cluster: Cluster): ClusterDocument {
   if (cluster.mysqlNodes.length > 0) {
     doc.mysqlNodes = cluster.mysqlNodes.map((n) => ({
       role: n.role,
-      addresses: n.addresses.map((a) => ({ alias: a.alias, address: formatCidr(a.address), ...(a.mode === 'dhcp' ? { mode: a.mode } : {}) })),
+      addresses: n.addresses.map((a) => ({
+        alias: a.alias,
+        address: formatCidr(a.address),
+        ...(a.mode === 'dhcp' ? { mode: a.mode } : {}),
+      })),
     }));
   }
   if (cluster.sites.length > 0) {

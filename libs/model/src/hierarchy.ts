@@ -39,7 +39,12 @@ export function indexFiler(filer: Filer, problems: ProblemList): FilerIndex {
   const byName = new Map<string, Interface>();
   for (const i of filer.interfaces) {
     if (byName.has(i.name)) {
-      problems.error('name.duplicate', [...i.at, 'name'], `${filer.name} lists ${i.name} twice`, 'remove one of the two entries');
+      problems.error(
+        'name.duplicate',
+        [...i.at, 'name'],
+        `${filer.name} lists ${i.name} twice`,
+        'remove one of the two entries',
+      );
       continue;
     }
     byName.set(i.name, i);
@@ -65,14 +70,29 @@ function checkReferences(
   problems: ProblemList,
 ): void {
   if (i.parent !== undefined && !byName.has(i.parent)) {
-    problems.error('interface.unknown', [...i.at, 'name'], `${i.name} is a VLAN of ${i.parent}, which is not an interface ${where}`, `add ${i.parent} to the filer's interfaces`);
+    problems.error(
+      'interface.unknown',
+      [...i.at, 'name'],
+      `${i.name} is a VLAN of ${i.parent}, which is not an interface ${where}`,
+      `add ${i.parent} to the filer's interfaces`,
+    );
   }
   if (i.kind === 'alias' && i.lower !== undefined) {
     const lower = byName.get(i.lower);
     if (!lower) {
-      problems.error('interface.unknown', [...i.at, 'on'], `${i.name} is built on ${i.lower}, which is not an interface ${where}`, `add ${i.lower} to the filer's interfaces, or build ${i.name} on one that exists`);
+      problems.error(
+        'interface.unknown',
+        [...i.at, 'on'],
+        `${i.name} is built on ${i.lower}, which is not an interface ${where}`,
+        `add ${i.lower} to the filer's interfaces, or build ${i.name} on one that exists`,
+      );
     } else if (carriesAddresses(lower)) {
-      problems.error('interface.kind', [...i.at, 'on'], `${i.name} is built on the alias ${i.lower}; aliases sit on eth#, bond#, fail# or VLAN interfaces`, `build ${i.name} on the interface ${i.lower} is built on`);
+      problems.error(
+        'interface.kind',
+        [...i.at, 'on'],
+        `${i.name} is built on the alias ${i.lower}; aliases sit on eth#, bond#, fail# or VLAN interfaces`,
+        `build ${i.name} on the interface ${i.lower} is built on`,
+      );
     }
   }
   if (i.kind !== 'bond' && i.kind !== 'failover') {
@@ -80,22 +100,40 @@ function checkReferences(
   }
   const word = i.kind === 'bond' ? 'bond' : 'failover interface';
   if (i.members.length < 2) {
-    problems.error('interface.members', [...i.at, 'members'], `${i.name} has ${i.members.length} member${i.members.length === 1 ? '' : 's'}; a ${word} needs at least 2`, 'list two or more interfaces in members');
+    problems.error(
+      'interface.members',
+      [...i.at, 'members'],
+      `${i.name} has ${i.members.length} member${i.members.length === 1 ? '' : 's'}; a ${word} needs at least 2`,
+      'list two or more interfaces in members',
+    );
   }
   const seen = new Set<string>();
   i.members.forEach((m, k) => {
     const at = [...i.at, 'members', k];
     if (seen.has(m)) {
-      problems.error('interface.members', at, `${i.name} lists ${m} twice`, 'list each member once');
+      problems.error(
+        'interface.members',
+        at,
+        `${i.name} lists ${m} twice`,
+        'list each member once',
+      );
       return;
     }
     seen.add(m);
     const member = byName.get(m);
     if (!member) {
-      problems.error('interface.unknown', at, `${i.name}'s member ${m} is not an interface ${where}`, `add ${m} to the filer's interfaces`);
+      problems.error(
+        'interface.unknown',
+        at,
+        `${i.name}'s member ${m} is not an interface ${where}`,
+        `add ${m} to the filer's interfaces`,
+      );
       return;
     }
-    const allowed = i.kind === 'bond' ? member.kind === 'physical' : member.kind !== 'failover' && member.kind !== 'alias' && !carriesAddresses(member);
+    const allowed =
+      i.kind === 'bond'
+        ? member.kind === 'physical'
+        : member.kind !== 'failover' && member.kind !== 'alias' && !carriesAddresses(member);
     if (!allowed) {
       problems.error(
         'interface.members',
@@ -109,29 +147,52 @@ function checkReferences(
     }
     const owner = consumedBy.get(m);
     if (owner !== undefined) {
-      problems.error('interface.consumed', at, `${m} is already a member of ${owner}; an interface joins at most one bond or failover interface`, `remove ${m} from ${i.name} or from ${owner}`);
+      problems.error(
+        'interface.consumed',
+        at,
+        `${m} is already a member of ${owner}; an interface joins at most one bond or failover interface`,
+        `remove ${m} from ${i.name} or from ${owner}`,
+      );
       return;
     }
     consumedBy.set(m, i.name);
   });
   if (i.primary !== undefined && !i.members.includes(i.primary)) {
-    problems.error('interface.members', [...i.at, 'primary'], `${i.name}'s primary ${i.primary} is not one of its members`, `choose one of ${i.members.join(', ')}`);
+    problems.error(
+      'interface.members',
+      [...i.at, 'primary'],
+      `${i.name}'s primary ${i.primary} is not one of its members`,
+      `choose one of ${i.members.join(', ')}`,
+    );
   }
 }
 
 /** §5.2.2: a member of a higher interface carries no address and is used for nothing else. */
-function checkConsumers(i: Interface, consumedBy: ReadonlyMap<string, string>, problems: ProblemList): void {
+function checkConsumers(
+  i: Interface,
+  consumedBy: ReadonlyMap<string, string>,
+  problems: ProblemList,
+): void {
   const check = (target: string | undefined, field: string, role: string): void => {
     const owner = target === undefined ? undefined : consumedBy.get(target);
     if (target !== undefined && owner !== undefined) {
-      problems.error('interface.consumed', [...i.at, field], `${i.name} is ${role} ${target}, but ${target} is a member of ${owner} and can no longer be used directly`, `build ${i.name} on ${owner} (or a VLAN of it) instead`);
+      problems.error(
+        'interface.consumed',
+        [...i.at, field],
+        `${i.name} is ${role} ${target}, but ${target} is a member of ${owner} and can no longer be used directly`,
+        `build ${i.name} on ${owner} (or a VLAN of it) instead`,
+      );
     }
   };
   check(i.parent, 'name', 'a VLAN of');
   check(i.lower, 'on', 'built on');
 }
 
-function topologicalOrder(byName: ReadonlyMap<string, Interface>, filer: string, problems: ProblemList): string[] {
+function topologicalOrder(
+  byName: ReadonlyMap<string, Interface>,
+  filer: string,
+  problems: ProblemList,
+): string[] {
   const state = new Map<string, 'visiting' | 'done'>();
   const order: string[] = [];
   const visit = (name: string, trail: string[]): void => {
@@ -142,7 +203,12 @@ function topologicalOrder(byName: ReadonlyMap<string, Interface>, filer: string,
     }
     if (s === 'visiting') {
       const loop = [...trail.slice(trail.indexOf(name)), name].join(' → ');
-      problems.error('interface.cycle', [...i.at, 'name'], `${filer}'s interfaces depend on each other in a loop: ${loop}`, 'an interface cannot be built, even indirectly, on itself');
+      problems.error(
+        'interface.cycle',
+        [...i.at, 'name'],
+        `${filer}'s interfaces depend on each other in a loop: ${loop}`,
+        'an interface cannot be built, even indirectly, on itself',
+      );
       return;
     }
     state.set(name, 'visiting');
@@ -173,17 +239,29 @@ export function compareNames(a: string, b: string): number {
  * An interface without an MTU inherits its parent's (a bond: its smallest member's); physical
  * interfaces default to 1500. A child's MTU never exceeds its parent's.
  */
-function effectiveMtus(order: readonly string[], byName: ReadonlyMap<string, Interface>, problems: ProblemList): Map<string, number> {
+function effectiveMtus(
+  order: readonly string[],
+  byName: ReadonlyMap<string, Interface>,
+  problems: ProblemList,
+): Map<string, number> {
   const mtu = new Map<string, number>();
   for (const name of order) {
     const i = byName.get(name);
     if (!i) {
       continue;
     }
-    const parents = dependencies(i).flatMap((d) => (mtu.has(d) ? [{ name: d, mtu: mtu.get(d) ?? DEFAULT_MTU }] : []));
-    const ceiling = parents.length === 0 ? undefined : parents.reduce((a, b) => (b.mtu < a.mtu ? b : a));
+    const parents = dependencies(i).flatMap((d) =>
+      mtu.has(d) ? [{ name: d, mtu: mtu.get(d) ?? DEFAULT_MTU }] : [],
+    );
+    const ceiling =
+      parents.length === 0 ? undefined : parents.reduce((a, b) => (b.mtu < a.mtu ? b : a));
     if (i.mtu !== undefined && ceiling && i.mtu > ceiling.mtu) {
-      problems.error('interface.mtu', [...i.at, 'mtu'], `${i.name} has MTU ${i.mtu}, above the ${ceiling.mtu} of ${ceiling.name} below it`, `lower ${i.name}'s MTU to at most ${ceiling.mtu}, or raise ${ceiling.name}'s`);
+      problems.error(
+        'interface.mtu',
+        [...i.at, 'mtu'],
+        `${i.name} has MTU ${i.mtu}, above the ${ceiling.mtu} of ${ceiling.name} below it`,
+        `lower ${i.name}'s MTU to at most ${ceiling.mtu}, or raise ${ceiling.name}'s`,
+      );
     }
     mtu.set(name, i.mtu ?? ceiling?.mtu ?? DEFAULT_MTU);
   }

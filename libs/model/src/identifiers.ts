@@ -10,7 +10,12 @@ import type { SiteIndex } from './sites.js';
  * client identifier is known before the filers arrive; all of them start with the cluster MAC,
  * so changing the cluster MAC changes every identifier.
  */
-export function vsvrIdentifier(clusterMac: string, alias: string, vsvr: string, instance: number): string {
+export function vsvrIdentifier(
+  clusterMac: string,
+  alias: string,
+  vsvr: string,
+  instance: number,
+): string {
   return `${clusterMac}:${alias}:${vsvr}:${instance}`;
 }
 
@@ -73,6 +78,9 @@ export function buildAddressTable(cluster: Cluster, sites: SiteIndex): AddressRo
 }
 
 /** The identifier → address worksheet of a cluster (§5.2.6). */
-export function addressTable(cluster: Cluster, analysis: ClusterAnalysis = analyzeCluster(cluster)): AddressRow[] {
+export function addressTable(
+  cluster: Cluster,
+  analysis: ClusterAnalysis = analyzeCluster(cluster),
+): AddressRow[] {
   return buildAddressTable(cluster, analysis.sites);
 }

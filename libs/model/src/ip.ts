@@ -32,7 +32,10 @@ function toBigInt(bytes: number[]): bigint {
 /** Parses a bare address. Refuses leading zeros in IPv4 octets, which some tools read as octal. */
 export function parseIp(text: string): ParseResult<{ family: Family; ip: string; value: bigint }> {
   const t = text.trim();
-  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(t) && t.split('.').some((o) => o.length > 1 && o.startsWith('0'))) {
+  if (
+    /^\d{1,3}(\.\d{1,3}){3}$/.test(t) &&
+    t.split('.').some((o) => o.length > 1 && o.startsWith('0'))
+  ) {
     return { ok: false, reason: `"${t}" has a leading zero in an octet (octal or decimal?)` };
   }
   if (ipaddr.IPv4.isValidFourPartDecimal(t)) {

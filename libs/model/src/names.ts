@@ -26,7 +26,8 @@ export interface InterfaceName {
   readonly tag?: number;
 }
 
-export type NameResult = { ok: true; value: InterfaceName } | { ok: false; reason: string; hint: string };
+export type NameResult =
+  { ok: true; value: InterfaceName } | { ok: false; reason: string; hint: string };
 
 const NAME_RULE = 'eth#, bond#, fail#, data#, mgmt# or san#, with .<tag> (1-4094) for a VLAN';
 
@@ -45,7 +46,10 @@ export function parseInterfaceName(text: string): NameResult {
     return fail('the interface name is empty', `name the interface ${NAME_RULE}`);
   }
   if (!/^[a-z0-9.]+$/.test(name)) {
-    return fail(`"${text}" contains characters other than letters, digits and dots`, `use ${NAME_RULE}`);
+    return fail(
+      `"${text}" contains characters other than letters, digits and dots`,
+      `use ${NAME_RULE}`,
+    );
   }
   const [base = '', ...tagParts] = name.split('.');
   const m = /^([a-z]+)(\d*)$/.exec(base);
@@ -58,12 +62,18 @@ export function parseInterfaceName(text: string): NameResult {
     return fail(`"${text}" has no instance number`, `add one, e.g. ${kind}0`);
   }
   if (digits.length > 1 && digits.startsWith('0')) {
-    return fail(`"${text}" has a leading zero in its instance number`, `write ${kind}${Number(digits)}`);
+    return fail(
+      `"${text}" has a leading zero in its instance number`,
+      `write ${kind}${Number(digits)}`,
+    );
   }
   const vlanTags: number[] = [];
   for (const part of tagParts) {
     if (!/^\d+$/.test(part)) {
-      return fail(`"${text}" has a VLAN tag "${part}" that is not a number`, `VLAN tags are ${MIN_VLAN_TAG}-${MAX_VLAN_TAG}`);
+      return fail(
+        `"${text}" has a VLAN tag "${part}" that is not a number`,
+        `VLAN tags are ${MIN_VLAN_TAG}-${MAX_VLAN_TAG}`,
+      );
     }
     if (part.length > 1 && part.startsWith('0')) {
       return fail(`"${text}" has a leading zero in VLAN tag "${part}"`, `write .${Number(part)}`);
@@ -72,7 +82,9 @@ export function parseInterfaceName(text: string): NameResult {
     if (tag < MIN_VLAN_TAG || tag > MAX_VLAN_TAG) {
       return fail(
         `"${text}" has VLAN tag ${tag}, outside ${MIN_VLAN_TAG}-${MAX_VLAN_TAG}`,
-        tag === 0 ? 'tag 0 means untagged: use the parent interface itself' : `use a tag from ${MIN_VLAN_TAG} to ${MAX_VLAN_TAG}`,
+        tag === 0
+          ? 'tag 0 means untagged: use the parent interface itself'
+          : `use a tag from ${MIN_VLAN_TAG} to ${MAX_VLAN_TAG}`,
       );
     }
     vlanTags.push(tag);
@@ -118,7 +130,10 @@ export function nextFreeInstance(kind: BaseKind, usedNames: Iterable<string>): n
 /** Vsvr, filer, site and policy names appear inside DHCP identifiers, so ':' and spaces are out. */
 export const OBJECT_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_-]{0,62}$/;
 
-export function objectNameProblem(what: string, name: string): { reason: string; hint: string } | undefined {
+export function objectNameProblem(
+  what: string,
+  name: string,
+): { reason: string; hint: string } | undefined {
   if (OBJECT_NAME_PATTERN.test(name)) {
     return undefined;
   }

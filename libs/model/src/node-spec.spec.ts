@@ -1,6 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
 import type { ClusterDocument } from './document-types.js';
-import { addressTable, compileNodeSpec, compileNodeSpecs, decodeClusterDocument, derivedMac, encodeClusterDocument } from './index.js';
+import {
+  addressTable,
+  compileNodeSpec,
+  compileNodeSpecs,
+  decodeClusterDocument,
+  derivedMac,
+  encodeClusterDocument,
+} from './index.js';
 import { check } from './testing/analyze-document.js';
 import { clusterDoc, filerDoc, vsvrDoc } from './testing/documents.js';
 
@@ -22,9 +29,17 @@ function layered(): ClusterDocument {
   ];
   return clusterDoc({
     filers: [
-      filerDoc('filer1', { interfaces, addresses: [{ alias: 'mgmt0', address: '192.0.2.11/24' }, { alias: 'san0', address: '198.18.0.11/24' }] }),
+      filerDoc('filer1', {
+        interfaces,
+        addresses: [
+          { alias: 'mgmt0', address: '192.0.2.11/24' },
+          { alias: 'san0', address: '198.18.0.11/24' },
+        ],
+      }),
       filerDoc('filer2', {
-        interfaces: interfaces.map((i) => (i.name === 'eth0' ? { name: 'eth0', mac: '02:00:00:00:00:02' } : i)),
+        interfaces: interfaces.map((i) =>
+          i.name === 'eth0' ? { name: 'eth0', mac: '02:00:00:00:00:02' } : i,
+        ),
         addresses: [{ alias: 'mgmt0', address: '192.0.2.12/24' }],
       }),
     ],
@@ -38,7 +53,9 @@ function layered(): ClusterDocument {
         ],
       }),
     ],
-    mysqlNodes: [{ role: 'MySQLMgmtNode', addresses: [{ alias: 'mgmt0', address: '192.0.2.50/24' }] }],
+    mysqlNodes: [
+      { role: 'MySQLMgmtNode', addresses: [{ alias: 'mgmt0', address: '192.0.2.50/24' }] },
+    ],
   });
 }
 
@@ -57,7 +74,11 @@ describe('the node spec compiler', () => {
       'bond0.10:vlan:9000',
       'fail0:failover:9000',
     ]);
-    expect(spec.links.find((l) => l.name === 'fail0')).toMatchObject({ mode: 'active-backup', primary: 'bond0.10', members: ['bond0.10', 'eth3.10'] });
+    expect(spec.links.find((l) => l.name === 'fail0')).toMatchObject({
+      mode: 'active-backup',
+      primary: 'bond0.10',
+      members: ['bond0.10', 'eth3.10'],
+    });
     expect(spec.links.find((l) => l.name === 'bond0')).toMatchObject({ mode: '802.3ad' });
     // Aliases too come in creation order: each after the interface it is built on.
     expect(spec.aliases).toEqual([
@@ -72,7 +93,12 @@ describe('the node spec compiler', () => {
   it('places the vsvr active on the first filer of its group and pre-stages it on the next', () => {
     const { cluster, analysis } = check(layered());
     const [f1, f2] = compileNodeSpecs(cluster, analysis);
-    expect(f2?.vsvrs[0]).toMatchObject({ name: 'vs1', namespace: 'vs-vs1', active: true, priority: 0 });
+    expect(f2?.vsvrs[0]).toMatchObject({
+      name: 'vs1',
+      namespace: 'vs-vs1',
+      active: true,
+      priority: 0,
+    });
     expect(f1?.vsvrs[0]).toMatchObject({ name: 'vs1', active: false, priority: 1 });
     expect(f1?.vsvrs[0]?.addresses.map((a) => a.identifier)).toEqual([
       '00:07:34:04:12:0e:data0:vs1:0',
@@ -91,10 +117,33 @@ describe('the node spec compiler', () => {
     const { cluster, analysis } = check(layered());
     const spec = compileNodeSpec(cluster, 'FILER1', analysis);
     expect(spec.addresses).toEqual([
-      { alias: 'mgmt0', address: '192.0.2.11/24', mode: 'static', identifier: '00:07:34:04:12:0e:mgmt0:filer1', table: 1000000 },
-      { alias: 'san0', address: '198.18.0.11/24', mode: 'static', identifier: '00:07:34:04:12:0e:san0:filer1', table: 2000000 },
+      {
+        alias: 'mgmt0',
+        address: '192.0.2.11/24',
+        mode: 'static',
+        identifier: '00:07:34:04:12:0e:mgmt0:filer1',
+        table: 1000000,
+      },
+      {
+        alias: 'san0',
+        address: '198.18.0.11/24',
+        mode: 'static',
+        identifier: '00:07:34:04:12:0e:san0:filer1',
+        table: 2000000,
+      },
     ]);
-    expect(spec.mysqlNodes).toEqual([{ role: 'MySQLMgmtNode', addresses: [{ alias: 'mgmt0', address: '192.0.2.50/24', identifier: '00:07:34:04:12:0e:mgmt0:MySQLMgmtNode' }] }]);
+    expect(spec.mysqlNodes).toEqual([
+      {
+        role: 'MySQLMgmtNode',
+        addresses: [
+          {
+            alias: 'mgmt0',
+            address: '192.0.2.50/24',
+            identifier: '00:07:34:04:12:0e:mgmt0:MySQLMgmtNode',
+          },
+        ],
+      },
+    ]);
   });
 
   it('is deterministic: the same cluster written in another order gives the same specs and hashes', () => {
@@ -107,7 +156,9 @@ describe('the node spec compiler', () => {
     const specsA = compileNodeSpecs(check(a).cluster);
     const specsB = compileNodeSpecs(check(b).cluster);
     expect(specsB.map((s) => s.filer)).toEqual(['filer2', 'filer1']);
-    expect(Object.fromEntries(specsB.map((s) => [s.filer, s]))).toEqual(Object.fromEntries(specsA.map((s) => [s.filer, s])));
+    expect(Object.fromEntries(specsB.map((s) => [s.filer, s]))).toEqual(
+      Object.fromEntries(specsA.map((s) => [s.filer, s])),
+    );
     expect(specsA[0]?.hash).toMatch(/^[0-9a-f]{64}$/);
   });
 
@@ -130,8 +181,12 @@ describe('the node spec compiler', () => {
     expect(idsAfter).toHaveLength(idsBefore.length);
     expect(idsAfter.every((id) => id.startsWith('00:07:34:99:00:01:'))).toBe(true);
     expect(idsAfter.some((id) => idsBefore.includes(id))).toBe(false);
-    expect(derivedMac('00:07:34:99:00:01', 'vs1', 'data0')).not.toBe(derivedMac('00:07:34:04:12:0e', 'vs1', 'data0'));
-    expect(compileNodeSpecs(after.cluster).map((s) => s.hash)).not.toContain(compileNodeSpecs(before.cluster)[0]?.hash);
+    expect(derivedMac('00:07:34:99:00:01', 'vs1', 'data0')).not.toBe(
+      derivedMac('00:07:34:04:12:0e', 'vs1', 'data0'),
+    );
+    expect(compileNodeSpecs(after.cluster).map((s) => s.hash)).not.toContain(
+      compileNodeSpecs(before.cluster)[0]?.hash,
+    );
   });
 
   it('derives locally administered unicast MACs', () => {
@@ -144,7 +199,9 @@ describe('the node spec compiler', () => {
 
   it('refuses to compile for a filer the cluster does not have', () => {
     const { cluster } = check(layered());
-    expect(() => compileNodeSpec(cluster, 'filer9')).toThrow('filer filer9 is not part of cluster test');
+    expect(() => compileNodeSpec(cluster, 'filer9')).toThrow(
+      'filer filer9 is not part of cluster test',
+    );
   });
 });
 

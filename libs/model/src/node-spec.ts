@@ -8,14 +8,25 @@ import { filerIdentifier, mysqlIdentifier, vsvrIdentifier } from './identifiers.
 import { formatCidr } from './ip.js';
 import type { AliasKind } from './names.js';
 import { aliasesOf } from './placement.js';
-import type { AliasSpec, FilerAddressSpec, LinkSpec, MysqlNodeSpec, NodeSpec, VsvrSpec } from './spec-types.js';
+import type {
+  AliasSpec,
+  FilerAddressSpec,
+  LinkSpec,
+  MysqlNodeSpec,
+  NodeSpec,
+  VsvrSpec,
+} from './spec-types.js';
 
 /**
  * The node spec compiler: (cluster, filer) → what that filer's agent must make the kernel
  * match. A pure, deterministic function of the cluster: the same cluster always yields the
  * same spec and the same hash, whatever order the document listed things in.
  */
-export function compileNodeSpec(cluster: Cluster, filer: string, analysis: ClusterAnalysis = analyzeCluster(cluster)): NodeSpec {
+export function compileNodeSpec(
+  cluster: Cluster,
+  filer: string,
+  analysis: ClusterAnalysis = analyzeCluster(cluster),
+): NodeSpec {
   const index = analysis.filers.get(filer.toLowerCase());
   if (!index) {
     throw new RangeError(`filer ${filer} is not part of cluster ${cluster.name}`);
@@ -30,29 +41,34 @@ export function compileNodeSpec(cluster: Cluster, filer: string, analysis: Clust
     links: links(index),
     aliases: aliases(index),
     addresses: index.filer.addresses
-      .map(
-        (a): FilerAddressSpec => ({
-          alias: a.alias,
-          address: formatCidr(a.address),
-          mode: a.mode,
-          identifier: filerIdentifier(cluster.mac, a.alias, name),
-          table: aliasTables.get(a.alias) ?? 0,
-          ...optionalSite(analysis.sites.siteOf(a.address)),
-        }),
-      )
+      .map((a): FilerAddressSpec => ({
+        alias: a.alias,
+        address: formatCidr(a.address),
+        mode: a.mode,
+        identifier: filerIdentifier(cluster.mac, a.alias, name),
+        table: aliasTables.get(a.alias) ?? 0,
+        ...optionalSite(analysis.sites.siteOf(a.address)),
+      }))
       .sort((a, b) => compareNames(a.alias, b.alias) || a.address.localeCompare(b.address)),
-    aliasRoutes: [...(analysis.routing.aliasRoutes.get(name) ?? new Map()).entries()]
+    aliasRoutes: [...(analysis.routing.aliasRoutes.get(name)?.entries() ?? [])]
       .map(([alias, routes]) => ({ alias, table: aliasTables.get(alias) ?? 0, routes }))
       .sort((a, b) => compareNames(a.alias, b.alias)),
-    vsvrs: hostable.map((p) => vsvrSpec(cluster, index, analysis, p.vsvr, p.runsOn.indexOf(name))).sort((a, b) => a.name.localeCompare(b.name)),
+    vsvrs: hostable
+      .map((p) => vsvrSpec(cluster, index, analysis, p.vsvr, p.runsOn.indexOf(name)))
+      .sort((a, b) => a.name.localeCompare(b.name)),
     mysqlNodes: mysqlNodes(cluster, index),
   };
   return { ...body, hash: createHash('sha256').update(JSON.stringify(body)).digest('hex') };
 }
 
 /** One spec per filer, in document order, sharing one analysis. */
-export function compileNodeSpecs(cluster: Cluster, analysis: ClusterAnalysis = analyzeCluster(cluster)): NodeSpec[] {
-  return cluster.filers.filter((f) => analysis.filers.get(f.name.toLowerCase())?.filer === f).map((f) => compileNodeSpec(cluster, f.name, analysis));
+export function compileNodeSpecs(
+  cluster: Cluster,
+  analysis: ClusterAnalysis = analyzeCluster(cluster),
+): NodeSpec[] {
+  return cluster.filers
+    .filter((f) => analysis.filers.get(f.name.toLowerCase())?.filer === f)
+    .map((f) => compileNodeSpec(cluster, f.name, analysis));
 }
 
 function links(index: FilerIndex): LinkSpec[] {
@@ -68,7 +84,16 @@ function links(index: FilerIndex): LinkSpec[] {
       case 'bond':
         return [{ name: n, kind: 'bond', mtu, members: i.members, mode: i.bondMode ?? '802.3ad' }];
       case 'failover':
-        return [{ name: n, kind: 'failover', mtu, members: i.members, mode: 'active-backup', ...(i.primary !== undefined ? { primary: i.primary } : {}) }];
+        return [
+          {
+            name: n,
+            kind: 'failover',
+            mtu,
+            members: i.members,
+            mode: 'active-backup',
+            ...(i.primary !== undefined ? { primary: i.primary } : {}),
+          },
+        ];
       case 'vlan':
         return [{ name: n, kind: 'vlan', mtu, parent: i.parent ?? '', tag: i.tag ?? 0 }];
       case 'alias':
@@ -105,7 +130,9 @@ const TABLE_BASE: Record<AliasKind, number> = { data: 0, mgmt: 1_000_000, san: 2
 function tableIds(index: FilerIndex): Map<string, number> {
   const ids = new Map<string, number>();
   const used = new Set<number>();
-  const named = [...index.byName.values()].filter((i) => i.baseKind === 'mgmt' || i.baseKind === 'san').sort((a, b) => compareNames(a.name, b.name));
+  const named = [...index.byName.values()]
+    .filter((i) => i.baseKind === 'mgmt' || i.baseKind === 'san')
+    .sort((a, b) => compareNames(a.name, b.name));
   for (const i of named) {
     const instance = Number(/\d+/.exec(i.name)?.[0] ?? 0);
     let id = TABLE_BASE[i.baseKind as AliasKind] + instance * 10_000 + (i.tag ?? 0);
@@ -118,7 +145,13 @@ function tableIds(index: FilerIndex): Map<string, number> {
   return ids;
 }
 
-function vsvrSpec(cluster: Cluster, index: FilerIndex, analysis: ClusterAnalysis, name: string, priority: number): VsvrSpec {
+function vsvrSpec(
+  cluster: Cluster,
+  index: FilerIndex,
+  analysis: ClusterAnalysis,
+  name: string,
+  priority: number,
+): VsvrSpec {
   const v = analysis.vsvrs.get(name);
   const used = v ? aliasesOf(v) : [];
   return {
@@ -157,7 +190,11 @@ function mysqlNodes(cluster: Cluster, index: FilerIndex): MysqlNodeSpec[] {
       role: n.role,
       addresses: n.addresses
         .filter((a) => index.byName.has(a.alias))
-        .map((a) => ({ alias: a.alias, address: formatCidr(a.address), identifier: mysqlIdentifier(cluster.mac, a.alias, n.role) }))
+        .map((a) => ({
+          alias: a.alias,
+          address: formatCidr(a.address),
+          identifier: mysqlIdentifier(cluster.mac, a.alias, n.role),
+        }))
         .sort((a, b) => compareNames(a.alias, b.alias)),
     }))
     .filter((n) => n.addresses.length > 0)
@@ -169,7 +206,10 @@ function mysqlNodes(cluster: Cluster, index: FilerIndex): MysqlNodeSpec[] {
  * so it is the same on every filer and clients' ARP caches stay right across a failover.
  */
 export function derivedMac(clusterMac: string, vsvr: string, alias: string): string {
-  const bytes = createHash('sha256').update(`${clusterMac}|${vsvr.toLowerCase()}|${alias}`).digest().subarray(0, 6);
+  const bytes = createHash('sha256')
+    .update(`${clusterMac}|${vsvr.toLowerCase()}|${alias}`)
+    .digest()
+    .subarray(0, 6);
   bytes[0] = ((bytes[0] ?? 0) & 0xfe) | 0x02;
   return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join(':');
 }

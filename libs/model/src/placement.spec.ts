@@ -13,7 +13,14 @@ describe('placement and the failover-group check (§5.7)', () => {
   it('runs a vsvr only where every alias it uses exists, like VsvrC and data2 in §5.2.1', () => {
     const { analysis, errors } = check(
       clusterDoc({
-        filers: threeFilers({ interfaces: [{ name: 'eth0' }, { name: 'eth1' }, { name: 'data0', on: 'eth1' }, { name: 'data1', on: 'eth0' }] }),
+        filers: threeFilers({
+          interfaces: [
+            { name: 'eth0' },
+            { name: 'eth1' },
+            { name: 'data0', on: 'eth1' },
+            { name: 'data1', on: 'eth0' },
+          ],
+        }),
         vsvrs: [onData1],
       }),
     );
@@ -28,7 +35,9 @@ describe('placement and the failover-group check (§5.7)', () => {
   });
 
   it('reports every filer of an explicit group that lacks an alias, at that group entry', () => {
-    const { errors } = check(clusterDoc({ vsvrs: [{ ...onData1, failoverGroup: ['filer1', 'filer2'] }] }));
+    const { errors } = check(
+      clusterDoc({ vsvrs: [{ ...onData1, failoverGroup: ['filer1', 'filer2'] }] }),
+    );
     expect(errors.map((e) => [e.code, e.path])).toEqual([
       ['vsvr.failover-group', ['vsvrs', 0, 'failoverGroup', 0]],
       ['vsvr.failover-group', ['vsvrs', 0, 'failoverGroup', 1]],
@@ -46,7 +55,15 @@ describe('placement and the failover-group check (§5.7)', () => {
       clusterDoc({
         filers: [
           filerDoc('filer1'),
-          filerDoc('filer2', { interfaces: [{ name: 'eth0' }, { name: 'eth1' }, { name: 'eth1.7' }, { name: 'mgmt0', on: 'eth0' }, { name: 'data0', on: 'eth1.7' }] }),
+          filerDoc('filer2', {
+            interfaces: [
+              { name: 'eth0' },
+              { name: 'eth1' },
+              { name: 'eth1.7' },
+              { name: 'mgmt0', on: 'eth0' },
+              { name: 'data0', on: 'eth1.7' },
+            ],
+          }),
         ],
       }),
     );
@@ -61,7 +78,14 @@ describe('placement and the failover-group check (§5.7)', () => {
       clusterDoc({
         filers: [
           filerDoc('filer1'),
-          filerDoc('filer2', { interfaces: [{ name: 'eth0' }, { name: 'eth1', mtu: 9000 }, { name: 'mgmt0', on: 'eth0' }, { name: 'data0', on: 'eth1' }] }),
+          filerDoc('filer2', {
+            interfaces: [
+              { name: 'eth0' },
+              { name: 'eth1', mtu: 9000 },
+              { name: 'mgmt0', on: 'eth0' },
+              { name: 'data0', on: 'eth1' },
+            ],
+          }),
         ],
         vsvrs: [
           vsvrDoc('vs1', {
@@ -82,10 +106,19 @@ describe('placement and the failover-group check (§5.7)', () => {
 
   it('matches data0.5 only against filers that also have data0.5', () => {
     const withVlan = filerDoc('filer2', {
-      interfaces: [{ name: 'eth0' }, { name: 'eth1' }, { name: 'mgmt0', on: 'eth0' }, { name: 'data0', on: 'eth1' }, { name: 'data0.5' }],
+      interfaces: [
+        { name: 'eth0' },
+        { name: 'eth1' },
+        { name: 'mgmt0', on: 'eth0' },
+        { name: 'data0', on: 'eth1' },
+        { name: 'data0.5' },
+      ],
     });
     const { analysis, errors } = check(
-      clusterDoc({ filers: [filerDoc('filer1'), withVlan], vsvrs: [vsvrDoc('v5', { addresses: [{ alias: 'data0.5', address: '198.51.100.5/24' }] })] }),
+      clusterDoc({
+        filers: [filerDoc('filer1'), withVlan],
+        vsvrs: [vsvrDoc('v5', { addresses: [{ alias: 'data0.5', address: '198.51.100.5/24' }] })],
+      }),
     );
     expect(errors).toEqual([]);
     expect(analysis.placements.get('v5')?.runsOn).toEqual(['filer2']);
@@ -93,7 +126,14 @@ describe('placement and the failover-group check (§5.7)', () => {
 
   it('refuses unknown and repeated filers in a failover group', () => {
     const { errors } = check(
-      clusterDoc({ vsvrs: [vsvrDoc('vs1', { failoverGroup: ['filer1', 'filer9', 'FILER1'], addresses: [{ alias: 'data0', address: '198.51.100.10/24' }] })] }),
+      clusterDoc({
+        vsvrs: [
+          vsvrDoc('vs1', {
+            failoverGroup: ['filer1', 'filer9', 'FILER1'],
+            addresses: [{ alias: 'data0', address: '198.51.100.10/24' }],
+          }),
+        ],
+      }),
     );
     expect(errors.map((e) => e.path)).toEqual([
       ['vsvrs', 0, 'failoverGroup', 1],
@@ -104,7 +144,14 @@ describe('placement and the failover-group check (§5.7)', () => {
 
   it('keeps the failover group order, resolving filer names without regard to case', () => {
     const { analysis, errors } = check(
-      clusterDoc({ vsvrs: [vsvrDoc('vs1', { failoverGroup: ['FILER2', 'filer1'], addresses: [{ alias: 'data0', address: '198.51.100.10/24' }] })] }),
+      clusterDoc({
+        vsvrs: [
+          vsvrDoc('vs1', {
+            failoverGroup: ['FILER2', 'filer1'],
+            addresses: [{ alias: 'data0', address: '198.51.100.10/24' }],
+          }),
+        ],
+      }),
     );
     expect(errors).toEqual([]);
     expect(analysis.placements.get('vs1')?.runsOn).toEqual(['filer2', 'filer1']);
@@ -118,7 +165,16 @@ describe('placement and the failover-group check (§5.7)', () => {
     ['vsmgmt', []],
     ['vs:1', ['name.invalid']],
   ])('vsvr name %s → %j', (name, codes) => {
-    const { errors } = check(clusterDoc({ vsvrs: [vsvrDoc(name, { failoverGroup: ['filer1'], addresses: [{ alias: 'data0', address: '198.51.100.10/24' }] })] }));
+    const { errors } = check(
+      clusterDoc({
+        vsvrs: [
+          vsvrDoc(name, {
+            failoverGroup: ['filer1'],
+            addresses: [{ alias: 'data0', address: '198.51.100.10/24' }],
+          }),
+        ],
+      }),
+    );
     expect(errors.map((e) => e.code)).toEqual(codes);
   });
 
@@ -129,7 +185,14 @@ describe('placement and the failover-group check (§5.7)', () => {
 
   it('warns when vs_mgmt sits on an interface no mgmt# alias uses (§5.7)', () => {
     const { problems } = check(
-      clusterDoc({ vsvrs: [vsvrDoc('vs_mgmt', { failoverGroup: ['filer1'], addresses: [{ alias: 'data0', address: '198.51.100.10/24' }] })] }),
+      clusterDoc({
+        vsvrs: [
+          vsvrDoc('vs_mgmt', {
+            failoverGroup: ['filer1'],
+            addresses: [{ alias: 'data0', address: '198.51.100.10/24' }],
+          }),
+        ],
+      }),
     );
     expect(problems.map((p) => [p.severity, p.code])).toEqual([['warning', 'vsvr.mgmt-reach']]);
   });

@@ -46,11 +46,21 @@ export function placeVsvrs(
     }
     const reserved = reservedVsvrNameProblem(v.name);
     if (reserved !== undefined) {
-      problems.error('name.reserved', [...v.at, 'name'], reserved, 'choose another name for this vsvr');
+      problems.error(
+        'name.reserved',
+        [...v.at, 'name'],
+        reserved,
+        'choose another name for this vsvr',
+      );
     }
     const key = v.name.toLowerCase();
     if (names.has(key)) {
-      problems.error('name.duplicate', [...v.at, 'name'], `vsvr ${v.name} is defined twice (names ignore case)`, 'rename or remove one of them');
+      problems.error(
+        'name.duplicate',
+        [...v.at, 'name'],
+        `vsvr ${v.name} is defined twice (names ignore case)`,
+        'rename or remove one of them',
+      );
       continue;
     }
     names.set(key, v);
@@ -59,15 +69,29 @@ export function placeVsvrs(
   return placements;
 }
 
-function resolveGroup(v: Vsvr, filers: ReadonlyMap<string, FilerIndex>, problems: ProblemList): string[] {
+function resolveGroup(
+  v: Vsvr,
+  filers: ReadonlyMap<string, FilerIndex>,
+  problems: ProblemList,
+): string[] {
   const group: string[] = [];
   (v.failoverGroup ?? []).forEach((name, k) => {
     const index = filers.get(name.toLowerCase());
     const at = [...v.at, 'failoverGroup', k];
     if (!index) {
-      problems.error('vsvr.failover-group', at, `${v.name}'s failover group names ${name}, which is not a filer of this cluster`, `use one of: ${[...filers.values()].map((f) => f.filer.name).join(', ')}`);
+      problems.error(
+        'vsvr.failover-group',
+        at,
+        `${v.name}'s failover group names ${name}, which is not a filer of this cluster`,
+        `use one of: ${[...filers.values()].map((f) => f.filer.name).join(', ')}`,
+      );
     } else if (group.includes(index.filer.name)) {
-      problems.error('vsvr.failover-group', at, `${v.name}'s failover group lists ${index.filer.name} twice`, 'list each filer once, in failover order');
+      problems.error(
+        'vsvr.failover-group',
+        at,
+        `${v.name}'s failover group lists ${index.filer.name} twice`,
+        'list each filer once, in failover order',
+      );
     } else {
       group.push(index.filer.name);
     }
@@ -75,9 +99,16 @@ function resolveGroup(v: Vsvr, filers: ReadonlyMap<string, FilerIndex>, problems
   return group;
 }
 
-function placeOne(v: Vsvr, cluster: Cluster, filers: ReadonlyMap<string, FilerIndex>, problems: ProblemList): Placement {
+function placeOne(
+  v: Vsvr,
+  cluster: Cluster,
+  filers: ReadonlyMap<string, FilerIndex>,
+  problems: ProblemList,
+): Placement {
   const explicitGroup = v.failoverGroup !== undefined;
-  const candidates = explicitGroup ? resolveGroup(v, filers, problems) : cluster.filers.map((f) => f.name);
+  const candidates = explicitGroup
+    ? resolveGroup(v, filers, problems)
+    : cluster.filers.map((f) => f.name);
   const indexes = candidates.flatMap((c) => filers.get(c.toLowerCase()) ?? []);
   const aliases = aliasesOf(v);
   const reference = new Map<string, { filer: string; offer: AliasOffer }>();
@@ -100,9 +131,13 @@ function placeOne(v: Vsvr, cluster: Cluster, filers: ReadonlyMap<string, FilerIn
       if (!o) {
         reasons.push(`${index.filer.name} has no ${alias}`);
       } else if (ref && !sameStack(o.stack, ref.offer.stack)) {
-        reasons.push(`${alias} is ${describeStack(o.stack)} on ${index.filer.name} but ${describeStack(ref.offer.stack)} on ${ref.filer}`);
+        reasons.push(
+          `${alias} is ${describeStack(o.stack)} on ${index.filer.name} but ${describeStack(ref.offer.stack)} on ${ref.filer}`,
+        );
       } else if (ref && o.mtu !== ref.offer.mtu) {
-        reasons.push(`${alias} has MTU ${o.mtu} on ${index.filer.name} but ${ref.offer.mtu} on ${ref.filer}`);
+        reasons.push(
+          `${alias} has MTU ${o.mtu} on ${index.filer.name} but ${ref.offer.mtu} on ${ref.filer}`,
+        );
       }
     }
     if (reasons.length === 0) {
@@ -122,7 +157,15 @@ function placeOne(v: Vsvr, cluster: Cluster, filers: ReadonlyMap<string, FilerIn
       );
     }
   } else if (runsOn.length === 0 && aliases.length > 0) {
-    problems.error('vsvr.no-placement', [...v.at, 'addresses'], `no filer can run ${v.name}: ${excluded.flatMap((e) => e.reasons).slice(0, 3).join('; ')}`, `create ${aliases.join(', ')} on at least one filer`);
+    problems.error(
+      'vsvr.no-placement',
+      [...v.at, 'addresses'],
+      `no filer can run ${v.name}: ${excluded
+        .flatMap((e) => e.reasons)
+        .slice(0, 3)
+        .join('; ')}`,
+      `create ${aliases.join(', ')} on at least one filer`,
+    );
   }
   if (v.name === MGMT_VSVR) {
     checkMgmtReach(v, runsOn, filers, problems);
@@ -134,18 +177,32 @@ function placeOne(v: Vsvr, cluster: Cluster, filers: ReadonlyMap<string, FilerIn
  * §5.7: every filer must reach vs_mgmt; the only sure way is that vs_mgmt's data aliases sit on
  * the interfaces the filers' mgmt# aliases are built on.
  */
-function checkMgmtReach(v: Vsvr, runsOn: readonly string[], filers: ReadonlyMap<string, FilerIndex>, problems: ProblemList): void {
+function checkMgmtReach(
+  v: Vsvr,
+  runsOn: readonly string[],
+  filers: ReadonlyMap<string, FilerIndex>,
+  problems: ProblemList,
+): void {
   for (const filer of runsOn) {
     const index = filers.get(filer.toLowerCase());
     if (!index) {
       continue;
     }
-    const mgmtLowers = new Set([...index.byName.values()].filter((i) => i.baseKind === 'mgmt' && i.lower !== undefined).map((i) => i.lower));
+    const mgmtLowers = new Set(
+      [...index.byName.values()]
+        .filter((i) => i.baseKind === 'mgmt' && i.lower !== undefined)
+        .map((i) => i.lower),
+    );
     for (const alias of aliasesOf(v)) {
       const base = alias.split('.')[0] ?? alias;
       const lower = index.byName.get(base)?.lower;
       if (lower !== undefined && !mgmtLowers.has(lower)) {
-        problems.warning('vsvr.mgmt-reach', [...v.at, 'addresses'], `${MGMT_VSVR}'s ${alias} on ${filer} is built on ${lower}, which carries no mgmt# alias there`, `build ${alias} on the interface ${filer}'s mgmt# aliases use, so every filer can reach ${MGMT_VSVR}`);
+        problems.warning(
+          'vsvr.mgmt-reach',
+          [...v.at, 'addresses'],
+          `${MGMT_VSVR}'s ${alias} on ${filer} is built on ${lower}, which carries no mgmt# alias there`,
+          `build ${alias} on the interface ${filer}'s mgmt# aliases use, so every filer can reach ${MGMT_VSVR}`,
+        );
       }
     }
   }

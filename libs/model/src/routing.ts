@@ -36,7 +36,10 @@ export class RoutingResolver {
   private readonly policies = new Map<string, RoutingPolicy>();
   private readonly merged = new Map<string, Map<string, Sourced> | undefined>();
   /** Gateway failures of shared routes, gathered so one bad policy route is one problem. */
-  private readonly gatewayFailures = new Map<string, { at: Path; message: string; users: string[] }>();
+  private readonly gatewayFailures = new Map<
+    string,
+    { at: Path; message: string; users: string[] }
+  >();
 
   constructor(
     private readonly cluster: Cluster,
@@ -49,7 +52,12 @@ export class RoutingResolver {
       }
       const key = p.name.toLowerCase();
       if (this.policies.has(key)) {
-        problems.error('name.duplicate', [...p.at, 'name'], `routing policy ${p.name} is defined twice`, 'merge the two policies or rename one');
+        problems.error(
+          'name.duplicate',
+          [...p.at, 'name'],
+          `routing policy ${p.name} is defined twice`,
+          'merge the two policies or rename one',
+        );
         continue;
       }
       this.policies.set(key, p);
@@ -68,12 +76,22 @@ export class RoutingResolver {
     }
     const p = this.policies.get(key);
     if (!p) {
-      this.problems.error('routing.unknown-policy', at, `routing policy ${name} is not defined`, `define it under routingPolicies, or use one of: ${[...this.policies.values()].map((q) => q.name).join(', ') || '(none defined)'}`);
+      this.problems.error(
+        'routing.unknown-policy',
+        at,
+        `routing policy ${name} is not defined`,
+        `define it under routingPolicies, or use one of: ${[...this.policies.values()].map((q) => q.name).join(', ') || '(none defined)'}`,
+      );
       this.merged.set(key, undefined);
       return undefined;
     }
     if (trail.includes(key)) {
-      this.problems.error('routing.cycle', [...p.at, 'extends'], `routing policies extend each other in a loop: ${[...trail, key].join(' → ')}`, 'break the loop: one policy must extend none');
+      this.problems.error(
+        'routing.cycle',
+        [...p.at, 'extends'],
+        `routing policies extend each other in a loop: ${[...trail, key].join(' → ')}`,
+        'break the loop: one policy must extend none',
+      );
       this.merged.set(key, undefined);
       return undefined;
     }
@@ -96,9 +114,15 @@ export class RoutingResolver {
   resolveAll(filers: ReadonlyMap<string, FilerIndex>): RoutingResult {
     const vsvrRoutes = new Map<string, readonly EffectiveRoute[]>();
     const fallback = this.cluster.defaultRoutingPolicy;
-    const fallbackRoutes = fallback === undefined ? undefined : this.resolve(fallback, ['cluster', 'defaultRoutingPolicy'], []);
+    const fallbackRoutes =
+      fallback === undefined
+        ? undefined
+        : this.resolve(fallback, ['cluster', 'defaultRoutingPolicy'], []);
     for (const v of this.cluster.vsvrs) {
-      const base = v.routingPolicy !== undefined ? this.resolve(v.routingPolicy, [...v.at, 'routingPolicy'], []) : fallbackRoutes;
+      const base =
+        v.routingPolicy !== undefined
+          ? this.resolve(v.routingPolicy, [...v.at, 'routingPolicy'], [])
+          : fallbackRoutes;
       checkConflicts(v.routes, `vsvr ${v.name}`, this.problems);
       const table = new Map(base ?? []);
       for (const route of v.routes) {
@@ -115,8 +139,13 @@ export class RoutingResolver {
           continue;
         }
         const table = this.resolve(i.routingPolicy, [...i.at, 'routingPolicy'], []);
-        const subnets = index.filer.addresses.filter((a) => a.alias === i.name).map((a) => ({ alias: a.alias, address: a.address }));
-        perAlias.set(i.name, this.effective(table ?? new Map(), subnets, `${i.name} of filer ${index.filer.name}`));
+        const subnets = index.filer.addresses
+          .filter((a) => a.alias === i.name)
+          .map((a) => ({ alias: a.alias, address: a.address }));
+        perAlias.set(
+          i.name,
+          this.effective(table ?? new Map(), subnets, `${i.name} of filer ${index.filer.name}`),
+        );
       }
       aliasRoutes.set(index.filer.name, perAlias);
     }
@@ -125,10 +154,18 @@ export class RoutingResolver {
   }
 
   /** Checks each route against the owner's subnets: a gateway must be on-link (§5.2.3). */
-  private effective(table: ReadonlyMap<string, Sourced>, subnets: readonly { alias: string; address: Cidr }[], owner: string): EffectiveRoute[] {
+  private effective(
+    table: ReadonlyMap<string, Sourced>,
+    subnets: readonly { alias: string; address: Cidr }[],
+    owner: string,
+  ): EffectiveRoute[] {
     const out: EffectiveRoute[] = [];
     for (const { route, from } of table.values()) {
-      const usable = subnets.filter((s) => s.address.family === route.to.family && (route.alias === undefined || s.alias === route.alias));
+      const usable = subnets.filter(
+        (s) =>
+          s.address.family === route.to.family &&
+          (route.alias === undefined || s.alias === route.alias),
+      );
       let failure: string | undefined;
       if (usable.length === 0) {
         const where = route.alias !== undefined ? ` on ${route.alias}` : '';
@@ -140,7 +177,9 @@ export class RoutingResolver {
         this.noteGatewayFailure(route, failure, owner);
         continue;
       }
-      const alias = route.alias ?? (route.via ? usable.find((s) => contains(s.address, route.via as Cidr))?.alias : undefined);
+      const alias =
+        route.alias ??
+        (route.via ? usable.find((s) => contains(s.address, route.via as Cidr))?.alias : undefined);
       out.push({
         to: formatCidr(route.to),
         ...(route.via ? { via: route.via.ip } : {}),
@@ -161,8 +200,16 @@ export class RoutingResolver {
 
   private reportGatewayFailures(): void {
     for (const f of this.gatewayFailures.values()) {
-      const users = f.users.length === 1 ? '' : ` (and for ${f.users.length - 1} more: ${f.users.slice(1, 4).join(', ')}${f.users.length > 4 ? ', …' : ''})`;
-      this.problems.error('routing.gateway', f.at, `${f.message}${users}`, 'use a gateway inside the subnet of one of its addresses, or override this route for those that cannot reach it');
+      const users =
+        f.users.length === 1
+          ? ''
+          : ` (and for ${f.users.length - 1} more: ${f.users.slice(1, 4).join(', ')}${f.users.length > 4 ? ', …' : ''})`;
+      this.problems.error(
+        'routing.gateway',
+        f.at,
+        `${f.message}${users}`,
+        'use a gateway inside the subnet of one of its addresses, or override this route for those that cannot reach it',
+      );
     }
   }
 }
@@ -173,7 +220,12 @@ function checkConflicts(routes: readonly Route[], owner: string, problems: Probl
     const key = routeKey(r);
     const first = seen.get(key);
     if (first) {
-      problems.error('routing.conflict', r.at, `${owner} has two routes to ${describeTo(r)}${r.metric !== undefined ? ` with metric ${r.metric}` : ''} (the first at ${formatPath(first.at)})`, 'keep one, or give them different metrics');
+      problems.error(
+        'routing.conflict',
+        r.at,
+        `${owner} has two routes to ${describeTo(r)}${r.metric !== undefined ? ` with metric ${r.metric}` : ''} (the first at ${formatPath(first.at)})`,
+        'keep one, or give them different metrics',
+      );
     } else {
       seen.set(key, r);
     }

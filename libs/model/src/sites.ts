@@ -20,7 +20,12 @@ export function indexSites(sites: readonly Site[], problems: ProblemList): SiteI
     const key = site.name.toLowerCase();
     const first = names.get(key);
     if (first) {
-      problems.error('name.duplicate', [...site.at, 'name'], `site ${site.name} is defined twice`, 'merge the two site entries');
+      problems.error(
+        'name.duplicate',
+        [...site.at, 'name'],
+        `site ${site.name} is defined twice`,
+        'merge the two site entries',
+      );
       continue;
     }
     names.set(key, site);

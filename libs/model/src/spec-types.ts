@@ -102,7 +102,11 @@ export interface VsvrSpec {
 
 export interface MysqlNodeSpec {
   readonly role: string;
-  readonly addresses: readonly { readonly alias: string; readonly address: string; readonly identifier: string }[];
+  readonly addresses: readonly {
+    readonly alias: string;
+    readonly address: string;
+    readonly identifier: string;
+  }[];
 }
 
 /** What one filer's agent receives: everything it must make the kernel match. */
