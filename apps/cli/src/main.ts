@@ -1,2 +1,4 @@
-import { X } from '@vsnet/model';
-console.log(X);
+import { runCli } from './cli.js';
+import { NODE_IO } from './node-io.js';
+
+process.exitCode = await runCli(process.argv.slice(2), NODE_IO);

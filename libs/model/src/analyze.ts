@@ -109,7 +109,7 @@ function checkStacks(filers: ReadonlyMap<string, FilerIndex>, problems: ProblemL
         );
         if (stacks.size > 1) {
           problems.warning(
-            'interface.members',
+            'interface.vlan',
             [...i.at, 'members'],
             `${i.name} on ${index.filer.name} spans different VLANs (${[...stacks].join(', ')})`,
             'build it of members on the same VLAN',
@@ -125,7 +125,7 @@ function checkStacks(filers: ReadonlyMap<string, FilerIndex>, problems: ProblemL
         byAlias.set(i.name, { filer: index.filer.name, stack });
       } else if (first.stack !== stack) {
         problems.warning(
-          'vsvr.failover-group',
+          'interface.vlan',
           [...i.at, 'name'],
           `${i.name} is ${stack} on ${index.filer.name} but ${first.stack} on ${first.filer}; the same alias name must mean the same VLAN membership`,
           `put ${i.name} on the same VLAN on every filer, or use another data# instance`,

@@ -76,28 +76,31 @@ export function decodeInterface(
     kind === 'vlan' && (n.baseKind === 'mgmt' || n.baseKind === 'san')
       ? [...FIELDS_BY_KIND.vlan, 'routingPolicy']
       : FIELDS_BY_KIND[kind];
-  for (const key of Object.keys(obj)) {
-    if (!allowed.includes(key) && Object.values(FIELDS_BY_KIND).some((f) => f.includes(key))) {
-      r.problems.error(
-        'interface.kind',
-        [...path, key],
-        `${n.name} is ${KIND_WORDS[kind]}, which takes no "${key}"`,
-        fieldHint(key, n),
-      );
-      delete obj[key];
-    }
+  // A field of another kind of interface gets its own message; the rest are unknown fields.
+  const otherKinds = Object.keys(obj).filter(
+    (key) => !allowed.includes(key) && Object.values(FIELDS_BY_KIND).some((f) => f.includes(key)),
+  );
+  for (const key of otherKinds) {
+    r.problems.error(
+      'interface.kind',
+      [...path, key],
+      `${n.name} is ${KIND_WORDS[kind]}, which takes no "${key}"`,
+      fieldHint(key, n),
+    );
   }
-  r.keys(obj, allowed, path, 'an interface');
+  r.keys(obj, [...allowed, ...otherKinds], path, 'an interface');
+  // Only the fields this kind takes are read; the input is never modified.
+  const fields = Object.fromEntries(Object.entries(obj).filter(([key]) => allowed.includes(key)));
 
-  const mtu = r.integer(obj, 'mtu', path, MIN_MTU, MAX_MTU);
+  const mtu = r.integer(fields, 'mtu', path, MIN_MTU, MAX_MTU);
   const members =
-    obj.members === undefined
+    fields.members === undefined
       ? []
-      : r.strings(obj.members, [...path, 'members'], `${n.name}'s members`);
+      : r.strings(fields.members, [...path, 'members'], `${n.name}'s members`);
   const memberNames = members.flatMap(
     (m, i) => readInterfaceName(r, m, [...path, 'members', i])?.name ?? [],
   );
-  const routingPolicy = r.string(obj, 'routingPolicy', path, false);
+  const routingPolicy = r.string(fields, 'routingPolicy', path, false);
   if (routingPolicy !== undefined && n.baseKind === 'data') {
     r.problems.error(
       'interface.kind',
@@ -106,18 +109,18 @@ export function decodeInterface(
       'set routingPolicy on the vsvrs instead',
     );
   }
-  const lowerText = r.string(obj, 'on', path, kind === 'alias');
+  const lowerText = r.string(fields, 'on', path, kind === 'alias');
   const lower =
     lowerText === undefined ? undefined : readInterfaceName(r, lowerText, [...path, 'on'])?.name;
-  const primaryText = r.string(obj, 'primary', path, false);
+  const primaryText = r.string(fields, 'primary', path, false);
   const primary =
     primaryText === undefined
       ? undefined
       : readInterfaceName(r, primaryText, [...path, 'primary'])?.name;
-  const macText = r.string(obj, 'mac', path, false);
+  const macText = r.string(fields, 'mac', path, false);
   const mac =
     macText === undefined ? undefined : readMac(r, macText, [...path, 'mac'], `${n.name}'s MAC`);
-  const modeText = r.string(obj, 'mode', path, false);
+  const modeText = r.string(fields, 'mode', path, false);
   let bondMode: BondMode | undefined;
   if (modeText !== undefined) {
     bondMode = BOND_MODES.find((m) => m === modeText.toLowerCase());

@@ -40,14 +40,26 @@ export interface DecodeResult {
 export function decodeClusterDocument(doc: unknown): DecodeResult {
   const problems = new ProblemList();
   const r = new DocumentReader(problems);
-  const root = r.object(doc, [], 'the cluster document') ?? {};
+  const root = r.object(doc, [], 'the cluster document');
+  if (!root) {
+    // Nothing else can be read; one problem says so instead of one per missing field.
+    return { cluster: emptyCluster(), problems: problems.items };
+  }
   r.keys(
     root,
     ['apiVersion', 'kind', 'cluster', 'filers', 'vsvrs', 'mysqlNodes', 'sites', 'routingPolicies'],
     [],
     'the cluster document',
   );
-  const apiVersion = r.string(root, 'apiVersion', [], true);
+  const apiVersion = r.string(root, 'apiVersion', [], false);
+  if (apiVersion === undefined) {
+    problems.error(
+      'document.shape',
+      ['apiVersion'],
+      '"apiVersion" is missing',
+      `add apiVersion: ${API_VERSION}`,
+    );
+  }
   if (apiVersion !== undefined && apiVersion !== API_VERSION) {
     problems.error(
       'document.shape',
@@ -56,7 +68,10 @@ export function decodeClusterDocument(doc: unknown): DecodeResult {
       `write apiVersion: ${API_VERSION}`,
     );
   }
-  const kind = r.string(root, 'kind', [], true);
+  const kind = r.string(root, 'kind', [], false);
+  if (kind === undefined) {
+    problems.error('document.shape', ['kind'], '"kind" is missing', `add kind: ${DOCUMENT_KIND}`);
+  }
   if (kind !== undefined && kind !== DOCUMENT_KIND) {
     problems.error(
       'document.shape',
@@ -298,4 +313,17 @@ function decodePolicy(r: DocumentReader, raw: unknown, path: Path): RoutingPolic
 
 function optional<T>(value: T | undefined): T[] {
   return value === undefined ? [] : [value];
+}
+
+function emptyCluster(): Cluster {
+  return {
+    name: 'cluster',
+    mac: '00:00:00:00:00:00',
+    filers: [],
+    vsvrs: [],
+    mysqlNodes: [],
+    sites: [],
+    routingPolicies: [],
+    at: [],
+  };
 }

@@ -21,6 +21,7 @@ export type ProblemCode =
   | 'interface.consumed'
   | 'interface.cycle'
   | 'interface.mtu'
+  | 'interface.vlan'
   | 'address.invalid'
   | 'address.not-on-alias'
   | 'address.owner'

@@ -1,0 +1,60 @@
+import { Command, CommanderError } from 'commander';
+import { registerAddressesCommand } from './addresses.command.js';
+import { CliError, EXIT_OK, EXIT_USAGE } from './cli-io.js';
+import type { CliIo, CliStream } from './cli-io.js';
+import { paletteFor } from './output.js';
+import { registerPlanCommand } from './plan.command.js';
+import { registerValidateCommand } from './validate.command.js';
+
+export type { CliIo } from './cli-io.js';
+
+const DESCRIPTION = `Check and explain a vsnet cluster document offline: its problems, what each
+filer's agent would be told to configure, and the DHCP address worksheet.`;
+
+function hasColors(stream: CliStream, env: CliIo['env']): boolean {
+  return paletteFor(stream, env).isColorSupported;
+}
+
+function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
+  const program = new Command('vsnet')
+    .description(DESCRIPTION)
+    // Nothing below may call process.exit: errors come back to runCli as exceptions.
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      getOutHasColors: () => hasColors(io.stdout, io.env),
+      getErrHasColors: () => hasColors(io.stderr, io.env),
+    })
+    .showSuggestionAfterError();
+  registerValidateCommand(program, io, setExitCode);
+  registerPlanCommand(program, io, setExitCode);
+  registerAddressesCommand(program, io, setExitCode);
+  return program;
+}
+
+/**
+ * Runs one `vsnet` command line against `io` and returns the exit status: 0 success,
+ * 1 the document has errors, 2 the command line or the input file is unusable. Only a
+ * bug escapes as an exception.
+ */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let exitCode = EXIT_OK;
+  const program = buildProgram(io, (code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (err) {
+    if (err instanceof CliError) {
+      io.stderr.write(`${err.message}\n`);
+      return err.exitCode;
+    }
+    if (err instanceof CommanderError) {
+      // Commander has already printed its message (or the help that was asked for).
+      return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    throw err;
+  }
+  return exitCode;
+}

@@ -1,0 +1,122 @@
+import { Option } from 'commander';
+import type { Command } from 'commander';
+import { compileNodeSpec, compileNodeSpecs } from '@vsnet/model';
+import type { Cluster, NodeSpec, Placement } from '@vsnet/model';
+import { CliError } from './cli-io.js';
+import type { CliIo } from './cli-io.js';
+import { checkCluster } from './checked-cluster.js';
+import type { CheckedCluster } from './checked-cluster.js';
+import { readClusterFile } from './cluster-file.js';
+import { fileOption, outputOption } from './options.js';
+import type { CommonOptions } from './options.js';
+import { paletteFor, toJson, toYaml } from './output.js';
+import { renderPlan } from './plan.render.js';
+import { problemRecord, reportProblemsAside } from './problem-report.js';
+
+const FORMATS = ['table', 'json', 'yaml'] as const;
+export interface PlanOptions extends CommonOptions<(typeof FORMATS)[number]> {
+  readonly filer?: string;
+}
+
+const EXAMPLES = `
+The plan is printed even when the document has errors, so placements can be inspected;
+the problems then go to standard error and the exit status is 1.
+
+Examples:
+  vsnet plan -f cluster.yaml
+  vsnet plan -f cluster.yaml --filer Filer2
+  vsnet plan -f cluster.yaml -o json > plan.json`;
+
+/** `vsnet plan`: what each filer's agent would receive, and where each vsvr can run. */
+export function registerPlanCommand(
+  program: Command,
+  io: CliIo,
+  setExitCode: (code: number) => void,
+): void {
+  program
+    .command('plan')
+    .description('show the node spec of every filer and where each vsvr can run')
+    .addOption(fileOption())
+    .addOption(new Option('--filer <name>', 'show only this filer'))
+    .addOption(outputOption(FORMATS))
+    .addHelpText('after', EXAMPLES)
+    .action(async (options: PlanOptions) => {
+      setExitCode(await plan(options, io));
+    });
+}
+
+/** The plan as `-o json|yaml` prints it; the keys are always in this order. */
+export interface PlanRecord {
+  readonly filers: readonly NodeSpec[];
+  readonly placements: readonly Placement[];
+  readonly problems: readonly Record<string, unknown>[];
+}
+
+/** Runs `plan` on an already-parsed command line; returns the exit status. */
+export async function plan(options: PlanOptions, io: CliIo): Promise<number> {
+  const checked = checkCluster(await readClusterFile(options.file, io));
+  const filer = options.filer === undefined ? undefined : findFiler(checked.cluster, options.filer);
+  const { cluster, analysis } = checked;
+  const specs =
+    filer === undefined
+      ? compileNodeSpecs(cluster, analysis)
+      : [compileNodeSpec(cluster, filer, analysis)];
+  const placements = placementsInOrder(checked).filter(
+    (p) => filer === undefined || p.candidates.includes(filer),
+  );
+  switch (options.output) {
+    case 'json':
+      io.stdout.write(toJson(planRecord(checked, specs, placements)));
+      break;
+    case 'yaml':
+      io.stdout.write(toYaml(planRecord(checked, specs, placements)));
+      break;
+    case 'table':
+      io.stdout.write(renderPlan(specs, placements, paletteFor(io.stdout, io.env)));
+      break;
+  }
+  return reportProblemsAside(
+    checked,
+    'the plan cannot be applied',
+    io.stderr,
+    paletteFor(io.stderr, io.env),
+  );
+}
+
+/** Filer names are unique without regard to case (§5.2.1), so `--filer filer2` finds Filer2. */
+function findFiler(cluster: Cluster, wanted: string): string {
+  const found = cluster.filers.find((f) => f.name.toLowerCase() === wanted.toLowerCase());
+  if (found === undefined) {
+    const known = cluster.filers.map((f) => f.name).join(', ');
+    throw new CliError(
+      `vsnet: no filer named "${wanted}" in the document; known filers: ${known === '' ? '(none)' : known}`,
+    );
+  }
+  return found.name;
+}
+
+/** Placements in the order the vsvrs are written, then any the analysis knows beyond them. */
+function placementsInOrder(checked: CheckedCluster): Placement[] {
+  const { placements } = checked.analysis;
+  const inDocument = checked.cluster.vsvrs.flatMap((v) => placements.get(v.name) ?? []);
+  const rest = [...placements.values()].filter((p) => !inDocument.includes(p));
+  return [...inDocument, ...rest];
+}
+
+function planRecord(
+  checked: CheckedCluster,
+  specs: readonly NodeSpec[],
+  placements: readonly Placement[],
+): PlanRecord {
+  return {
+    filers: specs,
+    placements: placements.map((p) => ({
+      vsvr: p.vsvr,
+      explicitGroup: p.explicitGroup,
+      candidates: [...p.candidates],
+      runsOn: [...p.runsOn],
+      excluded: p.excluded.map((e) => ({ filer: e.filer, reasons: [...e.reasons] })),
+    })),
+    problems: checked.problems.map(problemRecord),
+  };
+}
