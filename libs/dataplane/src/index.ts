@@ -1,0 +1,15 @@
+export type {
+  DataplaneDriver,
+  ItemId,
+  ObservedLink,
+  ObservedAddress,
+  ObservedRoute,
+  ObservedRule,
+  ObservedState,
+  Operation,
+  DataplanePlan,
+  ItemStatus,
+  ApplyReport,
+  Drift,
+  VsvrCounters,
+} from './driver.js';
