@@ -65,7 +65,7 @@ export function parseCidr(text: string): ParseResult<Cidr> {
   }
   const prefixText = t.slice(slash + 1);
   const max = bitsOf(ip.value.family);
-  if (!/^\d{1,3}$/.test(prefixText) || Number(prefixText) > max) {
+  if (!/^(0|[1-9]\d{0,2})$/.test(prefixText) || Number(prefixText) > max) {
     return { ok: false, reason: `"/${prefixText}" is not a prefix length between 0 and ${max}` };
   }
   return { ok: true, value: { ...ip.value, prefix: Number(prefixText) } };

@@ -83,7 +83,9 @@ function resolveGroup(
         'vsvr.failover-group',
         at,
         `${v.name}'s failover group names ${name}, which is not a filer of this cluster`,
-        `use one of: ${[...filers.values()].map((f) => f.filer.name).join(', ')}`,
+        filers.size === 0
+          ? 'the cluster has no filers yet: add them under filers'
+          : `use one of: ${[...filers.values()].map((f) => f.filer.name).join(', ')}`,
       );
     } else if (group.includes(index.filer.name)) {
       problems.error(
