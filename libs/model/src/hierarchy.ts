@@ -232,7 +232,46 @@ function topologicalOrder(
 
 /** Orders `eth2` before `eth10` and `bond0` before `bond0.10`. */
 export function compareNames(a: string, b: string): number {
-  return a.localeCompare(b, 'en', { numeric: true });
+  // Code-unit order with digit runs compared as numbers: independent of locale and ICU version,
+  // so a spec's hash is the same on every machine. Interface names are ASCII.
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const ca = a.charCodeAt(i);
+    const cb = b.charCodeAt(j);
+    if (isDigit(ca) && isDigit(cb)) {
+      let ei = i;
+      let ej = j;
+      while (ei < a.length && isDigit(a.charCodeAt(ei))) {
+        ei++;
+      }
+      while (ej < b.length && isDigit(b.charCodeAt(ej))) {
+        ej++;
+      }
+      const diff = Number(a.slice(i, ei)) - Number(b.slice(j, ej));
+      if (diff !== 0) {
+        return diff;
+      }
+      i = ei;
+      j = ej;
+      continue;
+    }
+    if (ca !== cb) {
+      return ca - cb;
+    }
+    i++;
+    j++;
+  }
+  return a.length - i - (b.length - j);
+}
+
+/** Plain code-unit order, the same everywhere (unlike localeCompare). */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
 }
 
 /**

@@ -3,7 +3,7 @@ import type { Cluster, Interface } from './cluster.js';
 import type { ClusterAnalysis } from './analyze.js';
 import { analyzeCluster } from './analyze.js';
 import type { FilerIndex } from './hierarchy.js';
-import { carriesAddresses, compareNames } from './hierarchy.js';
+import { carriesAddresses, compareNames, compareText } from './hierarchy.js';
 import { filerIdentifier, mysqlIdentifier, vsvrIdentifier } from './identifiers.js';
 import { formatCidr } from './ip.js';
 import type { AliasKind } from './names.js';
@@ -27,38 +27,7 @@ export function compileNodeSpec(
   filer: string,
   analysis: ClusterAnalysis = analyzeCluster(cluster),
 ): NodeSpec {
-  const index = analysis.filers.get(filer.toLowerCase());
-  if (!index) {
-    throw new RangeError(`filer ${filer} is not part of cluster ${cluster.name}`);
-  }
-  const name = index.filer.name;
-  const hostable = [...analysis.placements.values()].filter((p) => p.runsOn.includes(name));
-  const aliasTables = tableIds(index);
-  const body: Omit<NodeSpec, 'hash'> = {
-    specVersion: 1,
-    cluster: { name: cluster.name, mac: cluster.mac },
-    filer: name,
-    links: links(index),
-    aliases: aliases(index),
-    addresses: index.filer.addresses
-      .map((a): FilerAddressSpec => ({
-        alias: a.alias,
-        address: formatCidr(a.address),
-        mode: a.mode,
-        identifier: filerIdentifier(cluster.mac, a.alias, name),
-        table: aliasTables.get(a.alias) ?? 0,
-        ...optionalSite(analysis.sites.siteOf(a.address)),
-      }))
-      .sort((a, b) => compareNames(a.alias, b.alias) || a.address.localeCompare(b.address)),
-    aliasRoutes: [...(analysis.routing.aliasRoutes.get(name)?.entries() ?? [])]
-      .map(([alias, routes]) => ({ alias, table: aliasTables.get(alias) ?? 0, routes }))
-      .sort((a, b) => compareNames(a.alias, b.alias)),
-    vsvrs: hostable
-      .map((p) => vsvrSpec(cluster, index, analysis, p.vsvr, p.runsOn.indexOf(name)))
-      .sort((a, b) => a.name.localeCompare(b.name)),
-    mysqlNodes: mysqlNodes(cluster, index),
-  };
-  return { ...body, hash: createHash('sha256').update(JSON.stringify(body)).digest('hex') };
+  return new SpecCompiler(cluster, analysis).compile(filer);
 }
 
 /** One spec per filer, in document order, sharing one analysis. */
@@ -66,9 +35,147 @@ export function compileNodeSpecs(
   cluster: Cluster,
   analysis: ClusterAnalysis = analyzeCluster(cluster),
 ): NodeSpec[] {
+  const compiler = new SpecCompiler(cluster, analysis);
   return cluster.filers
     .filter((f) => analysis.filers.get(f.name.toLowerCase())?.filer === f)
-    .map((f) => compileNodeSpec(cluster, f.name, analysis));
+    .map((f) => compiler.compile(f.name));
+}
+
+/** What a vsvr looks like on any filer: computed once, shared by the specs of its filers. */
+interface VsvrParts {
+  readonly namespace: string;
+  readonly addresses: VsvrSpec['addresses'];
+  readonly routes: VsvrSpec['routes'];
+  readonly aliases: readonly string[];
+  readonly macs: ReadonlyMap<string, string>;
+  /** Canonical JSON of what is the same on every filer, for the spec hash. */
+  readonly json: string;
+}
+
+/**
+ * Compiles the specs of one analyzed cluster. Work that does not depend on the filer (a vsvr's
+ * addresses, identifiers, routes, MACs) is done once per vsvr, and the vsvrs each filer hosts
+ * are grouped once, so compiling every filer stays linear in the size of the cluster.
+ */
+class SpecCompiler {
+  private readonly hosted = new Map<string, { vsvr: string; priority: number }[]>();
+  private readonly parts = new Map<string, VsvrParts>();
+
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly analysis: ClusterAnalysis,
+  ) {
+    for (const p of analysis.placements.values()) {
+      p.runsOn.forEach((filer, priority) => {
+        const list = this.hosted.get(filer) ?? [];
+        list.push({ vsvr: p.vsvr, priority });
+        this.hosted.set(filer, list);
+      });
+    }
+  }
+
+  compile(filer: string): NodeSpec {
+    const { cluster, analysis } = this;
+    const index = analysis.filers.get(filer.toLowerCase());
+    if (!index) {
+      throw new RangeError(`filer ${filer} is not part of cluster ${cluster.name}`);
+    }
+    const name = index.filer.name;
+    const aliasTables = tableIds(index);
+    const body: Omit<NodeSpec, 'hash'> = {
+      specVersion: 1,
+      cluster: { name: cluster.name, mac: cluster.mac },
+      filer: name,
+      links: links(index),
+      aliases: aliases(index),
+      addresses: index.filer.addresses
+        .map((a): FilerAddressSpec => ({
+          alias: a.alias,
+          address: formatCidr(a.address),
+          mode: a.mode,
+          identifier: filerIdentifier(cluster.mac, a.alias, name),
+          table: aliasTables.get(a.alias) ?? 0,
+          ...optionalSite(analysis.sites.siteOf(a.address)),
+        }))
+        .sort((a, b) => compareNames(a.alias, b.alias) || compareText(a.address, b.address)),
+      aliasRoutes: [...(analysis.routing.aliasRoutes.get(name)?.entries() ?? [])]
+        .map(([alias, routes]) => ({ alias, table: aliasTables.get(alias) ?? 0, routes }))
+        .sort((a, b) => compareNames(a.alias, b.alias)),
+      vsvrs: (this.hosted.get(name) ?? [])
+        .map((h) => this.vsvrSpec(index, h.vsvr, h.priority))
+        .sort((a, b) => compareText(a.name, b.name)),
+      mysqlNodes: mysqlNodes(cluster, index),
+    };
+    return { ...body, hash: this.hash(body) };
+  }
+
+  /**
+   * sha256 of the spec's canonical JSON, written piece by piece: the filer-independent part of
+   * each vsvr is serialized once and reused by every filer that hosts it.
+   */
+  private hash(body: Omit<NodeSpec, 'hash'>): string {
+    const h = createHash('sha256');
+    h.update(JSON.stringify({ ...body, vsvrs: [] }));
+    for (const v of body.vsvrs) {
+      const parts = this.vsvrParts(v.name);
+      h.update(JSON.stringify([v.name, v.active, v.priority, v.interfaces]));
+      h.update(parts.json);
+    }
+    return h.digest('hex');
+  }
+
+  private vsvrParts(name: string): VsvrParts {
+    const cached = this.parts.get(name);
+    if (cached) {
+      return cached;
+    }
+    const mac = this.cluster.mac;
+    const v = this.analysis.vsvrs.get(name);
+    const used = v ? aliasesOf(v) : [];
+    const shared = {
+      namespace: `vs-${name.toLowerCase()}`,
+      addresses: (v?.addresses ?? [])
+        .map((a) => ({
+          alias: a.alias,
+          instance: a.instance,
+          address: formatCidr(a.address),
+          mode: a.mode,
+          identifier: vsvrIdentifier(mac, a.alias, name, a.instance),
+        }))
+        .sort((a, b) => compareNames(a.alias, b.alias) || a.instance - b.instance),
+      routes: this.analysis.routing.vsvrRoutes.get(name) ?? [],
+      aliases: [...used].sort(compareNames),
+      macs: new Map(used.map((alias) => [alias, derivedMac(mac, name, alias)])),
+    };
+    const parts: VsvrParts = {
+      ...shared,
+      json: JSON.stringify([shared.namespace, shared.addresses, shared.routes]),
+    };
+    this.parts.set(name, parts);
+    return parts;
+  }
+
+  private vsvrSpec(index: FilerIndex, name: string, priority: number): VsvrSpec {
+    const parts = this.vsvrParts(name);
+    return {
+      name,
+      namespace: parts.namespace,
+      active: priority === 0,
+      priority,
+      interfaces: parts.aliases.map((alias) => {
+        const i = index.byName.get(alias) as Interface;
+        return {
+          name: alias,
+          lower: i.kind === 'vlan' ? (i.parent ?? '') : (i.lower ?? ''),
+          mtu: index.mtu.get(alias) ?? 0,
+          mac: parts.macs.get(alias) ?? '',
+          ...(i.tag !== undefined ? { tag: i.tag } : {}),
+        };
+      }),
+      addresses: parts.addresses,
+      routes: parts.routes,
+    };
+  }
 }
 
 function links(index: FilerIndex): LinkSpec[] {
@@ -145,45 +252,6 @@ function tableIds(index: FilerIndex): Map<string, number> {
   return ids;
 }
 
-function vsvrSpec(
-  cluster: Cluster,
-  index: FilerIndex,
-  analysis: ClusterAnalysis,
-  name: string,
-  priority: number,
-): VsvrSpec {
-  const v = analysis.vsvrs.get(name);
-  const used = v ? aliasesOf(v) : [];
-  return {
-    name,
-    namespace: `vs-${name.toLowerCase()}`,
-    active: priority === 0,
-    priority,
-    interfaces: used
-      .map((alias) => {
-        const i = index.byName.get(alias) as Interface;
-        return {
-          name: alias,
-          lower: i.kind === 'vlan' ? (i.parent ?? '') : (i.lower ?? ''),
-          mtu: index.mtu.get(alias) ?? 0,
-          mac: derivedMac(cluster.mac, name, alias),
-          ...(i.tag !== undefined ? { tag: i.tag } : {}),
-        };
-      })
-      .sort((a, b) => compareNames(a.name, b.name)),
-    addresses: (v?.addresses ?? [])
-      .map((a) => ({
-        alias: a.alias,
-        instance: a.instance,
-        address: formatCidr(a.address),
-        mode: a.mode,
-        identifier: vsvrIdentifier(cluster.mac, a.alias, name, a.instance),
-      }))
-      .sort((a, b) => compareNames(a.alias, b.alias) || a.instance - b.instance),
-    routes: analysis.routing.vsvrRoutes.get(name) ?? [],
-  };
-}
-
 function mysqlNodes(cluster: Cluster, index: FilerIndex): MysqlNodeSpec[] {
   return cluster.mysqlNodes
     .map((n) => ({
@@ -198,7 +266,7 @@ function mysqlNodes(cluster: Cluster, index: FilerIndex): MysqlNodeSpec[] {
         .sort((a, b) => compareNames(a.alias, b.alias)),
     }))
     .filter((n) => n.addresses.length > 0)
-    .sort((a, b) => a.role.localeCompare(b.role));
+    .sort((a, b) => compareText(a.role, b.role));
 }
 
 /**

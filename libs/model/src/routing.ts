@@ -2,6 +2,7 @@ import type { Cluster, Route, RoutingPolicy } from './cluster.js';
 import type { Cidr } from './ip.js';
 import { contains, formatCidr } from './ip.js';
 import type { FilerIndex } from './hierarchy.js';
+import { compareText } from './hierarchy.js';
 import { objectNameProblem } from './names.js';
 import type { Path, ProblemList } from './problems.js';
 import { formatPath } from './problems.js';
@@ -188,7 +189,7 @@ export class RoutingResolver {
         from,
       });
     }
-    return out.sort((a, b) => a.to.localeCompare(b.to) || (a.metric ?? 0) - (b.metric ?? 0));
+    return out.sort((a, b) => compareText(a.to, b.to) || (a.metric ?? 0) - (b.metric ?? 0));
   }
 
   private noteGatewayFailure(route: Route, message: string, owner: string): void {

@@ -120,7 +120,7 @@ export interface NodeSpec {
   readonly aliasRoutes: readonly AliasRoutesSpec[];
   readonly vsvrs: readonly VsvrSpec[];
   readonly mysqlNodes: readonly MysqlNodeSpec[];
-  /** sha256 (hex) of the canonical JSON of everything above. */
+  /** sha256 (hex) of a canonical serialization of everything above: equal specs, equal hashes. */
   readonly hash: string;
 }
 
