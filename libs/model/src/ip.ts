@@ -88,9 +88,16 @@ export function formatCidr(c: Cidr): string {
   return `${c.ip}/${c.prefix}`;
 }
 
+function buildMasks(bits: number): bigint[] {
+  const all = (1n << BigInt(bits)) - 1n;
+  return Array.from({ length: bits + 1 }, (_, p) => all ^ ((1n << BigInt(bits - p)) - 1n));
+}
+
+/** Netmasks by prefix length, built once: containment checks run for every route and address. */
+const MASKS: Record<Family, readonly bigint[]> = { 4: buildMasks(32), 6: buildMasks(128) };
+
 function mask(family: Family, prefix: number): bigint {
-  const bits = BigInt(bitsOf(family));
-  return ((1n << bits) - 1n) ^ ((1n << (bits - BigInt(prefix))) - 1n);
+  return MASKS[family][prefix] ?? 0n;
 }
 
 /** The first address of the subnet `c` lies in. */

@@ -41,6 +41,23 @@ function fail(reason: string, hint: string): NameResult {
 
 /** Parses and normalizes an interface name, or says exactly what is wrong with it. */
 export function parseInterfaceName(text: string): NameResult {
+  // The same few names (data0, mgmt0, …) are parsed for every address of a cluster.
+  const cached = NAME_CACHE.get(text);
+  if (cached) {
+    return cached;
+  }
+  const result = parseUncached(text);
+  if (NAME_CACHE.size >= NAME_CACHE_LIMIT) {
+    NAME_CACHE.clear();
+  }
+  NAME_CACHE.set(text, result);
+  return result;
+}
+
+const NAME_CACHE_LIMIT = 4096;
+const NAME_CACHE = new Map<string, NameResult>();
+
+function parseUncached(text: string): NameResult {
   const name = text.trim().toLowerCase();
   if (name === '') {
     return fail('the interface name is empty', `name the interface ${NAME_RULE}`);
