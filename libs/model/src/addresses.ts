@@ -140,7 +140,8 @@ export function checkAddresses(
         'choose a host address inside the subnet',
       );
     }
-    const key = `${o.address.family}|${o.address.value}`;
+    // The canonical text identifies an address: one spelling per address (RFC 5952 for IPv6).
+    const key = o.address.ip;
     const first = seen.get(key);
     if (first) {
       problems.error(

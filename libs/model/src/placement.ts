@@ -11,12 +11,25 @@ interface AliasOffer {
   readonly mtu: number;
 }
 
+/** Offers by filer and alias: thousands of vsvrs ask the same few filers about the same aliases. */
+const OFFERS = new WeakMap<FilerIndex, Map<string, AliasOffer | undefined>>();
+
 function offer(index: FilerIndex, alias: string): AliasOffer | undefined {
-  const i = index.byName.get(alias);
-  if (!i || !carriesAddresses(i)) {
-    return undefined;
+  let byAlias = OFFERS.get(index);
+  if (!byAlias) {
+    byAlias = new Map();
+    OFFERS.set(index, byAlias);
   }
-  return { stack: vlanStack(index, alias), mtu: index.mtu.get(alias) ?? 0 };
+  if (byAlias.has(alias)) {
+    return byAlias.get(alias);
+  }
+  const i = index.byName.get(alias);
+  const result =
+    !i || !carriesAddresses(i)
+      ? undefined
+      : { stack: vlanStack(index, alias), mtu: index.mtu.get(alias) ?? 0 };
+  byAlias.set(alias, result);
+  return result;
 }
 
 function sameStack(a: readonly number[], b: readonly number[]): boolean {
