@@ -85,5 +85,10 @@ export default tseslint.config(
     files: ['**/*.js', '**/*.mjs'],
     extends: [tseslint.configs.disableTypeChecked],
   },
+  {
+    // Tool configuration files are loaded by their tools as default exports.
+    files: ['eslint.config.js', 'jest.config.js'],
+    rules: { 'no-restricted-syntax': 'off' },
+  },
   prettier,
 );
