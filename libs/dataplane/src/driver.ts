@@ -30,8 +30,12 @@ export interface ObservedLink {
   readonly mac: string;
   readonly up: boolean;
   readonly lower?: string;
+  /** Namespace of `lower` when it is another one (a vsvr's macvlan on a filer link). */
+  readonly lowerNamespace?: string;
   readonly master?: string;
   readonly tag?: number;
+  /** macvlan or bond mode. */
+  readonly mode?: string;
 }
 
 export interface ObservedAddress {
@@ -69,15 +73,100 @@ export interface ObservedState {
 
 export interface Operation {
   readonly item: ItemId;
-  /** Namespace the operation runs in; '' is the node's own. */
+  /** The object and what happens to it, for drivers that do not speak iproute2 (dry-run). */
+  readonly change: KernelChange;
+  /** The item as the spec wants it and as it is, for drift reports: `mtu 1500, up` / `absent`. */
+  readonly expected: string;
+  readonly actual: string;
+  /**
+   * Namespace the operation runs in; '' is the node's own (the filer's). A namespace's own
+   * creation, removal and sysctls carry that namespace's name.
+   */
   readonly namespace: string;
   /** What it does, for people: `create macvlan data0 on eth1 in vs-a`. */
   readonly description: string;
-  /** Driver-specific payload (an iproute2 batch line for linux). */
+  /**
+   * Driver-specific payload: one or more iproute2 batch lines (`ip -n <namespace> -batch -`);
+   * for namespace operations a line of the agent's own `ip -batch -`; for `sysctl` changes the
+   * `key=value` arguments of `sysctl -w` run inside the namespace.
+   */
   readonly command: string;
   /** Addresses to announce (gratuitous ARP / unsolicited NA) once the operation is done. */
-  readonly announce?: { readonly dev: string; readonly address: string };
+  readonly announce?: {
+    readonly dev: string;
+    readonly address: string;
+    /** The device's MAC when the spec fixes it (vsvr links): lets the kernel announce. */
+    readonly mac?: string;
+  };
 }
+
+/** The kinds of link vsnet wants; `physical` links exist already and are only configured. */
+export type LinkKind = 'physical' | 'loopback' | 'bond' | 'vlan' | 'macvlan';
+
+export interface BondSettings {
+  readonly mode: string;
+  readonly miimon: number;
+  readonly lacpRate?: 'fast';
+  readonly primary?: string;
+}
+
+/** A link as vsnet wants it. Unset optional fields are not enforced (e.g. an alias's MAC). */
+export interface DesiredLink {
+  /** '' is the filer's namespace, otherwise a vsvr namespace's full name. */
+  readonly namespace: string;
+  readonly name: string;
+  readonly kind: LinkKind;
+  readonly up: boolean;
+  readonly mtu?: number;
+  readonly mac?: string;
+  /** macvlan / vlan: the device it sits on. */
+  readonly lower?: string;
+  /** Namespace of `lower` when it is not `namespace` (a vsvr's macvlan sits on a filer link). */
+  readonly lowerNamespace?: string;
+  readonly tag?: number;
+  readonly bond?: BondSettings;
+  /** The bond a member belongs to; '' means "belongs to none". */
+  readonly master?: string;
+}
+
+/** sysctl settings a vsvr namespace gets when it is created. */
+export interface NamespaceSettings {
+  readonly namespace: string;
+  readonly sysctls: readonly (readonly [key: string, value: string])[];
+}
+
+/** Everything one filer's kernel must hold, as the desired-state mapping computes it. */
+export interface DesiredState {
+  readonly namespaces: readonly NamespaceSettings[];
+  readonly links: readonly DesiredLink[];
+  readonly addresses: readonly ObservedAddress[];
+  readonly routes: readonly ObservedRoute[];
+  readonly rules: readonly ObservedRule[];
+}
+
+export interface LinkAttributeChange {
+  readonly master?: string;
+  readonly mac?: string;
+  readonly mtu?: number;
+  readonly up?: boolean;
+}
+
+/** What an operation does to which object: the structured twin of its iproute2 command. */
+export type KernelChange =
+  | { readonly object: 'namespace'; readonly action: ChangeAction; readonly name: string }
+  | { readonly object: 'sysctl'; readonly settings: NamespaceSettings }
+  | {
+      readonly object: 'link';
+      readonly action: ChangeAction;
+      readonly link: DesiredLink;
+      /** For `change`: the attributes that change ('' master: leave the bond). */
+      readonly set?: LinkAttributeChange;
+    }
+  | { readonly object: 'address'; readonly action: ChangeAction; readonly address: ObservedAddress }
+  | { readonly object: 'route'; readonly action: ChangeAction; readonly route: ObservedRoute }
+  | { readonly object: 'rule'; readonly action: ChangeAction; readonly rule: ObservedRule };
+
+export type ChangeAction = 'create' | 'change' | 'remove';
 
 export interface DataplanePlan {
   readonly operations: readonly Operation[];
