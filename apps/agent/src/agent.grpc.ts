@@ -1,0 +1,164 @@
+import * as grpc from '@grpc/grpc-js';
+import type {
+  AgentHandlers,
+  ApplyRequest__Output,
+  ApplyResponse,
+  WatchRequest__Output,
+  WatchResponse,
+} from '@vsnet/contracts';
+import { WireError, nodeSpecFromWire, uint64FromWire } from '@vsnet/contracts';
+import type { AgentEvents } from './agent-events.js';
+import { AgentError } from './agent.errors.js';
+import type { AgentErrorCode } from './agent.errors.js';
+import { applyResponseToWire, stateToWire, watchMessageToWire } from './agent.mapper.js';
+import type { ApplyCommand } from './apply.types.js';
+import {
+  DEFAULT_HEARTBEAT_INTERVAL_MS,
+  MAX_HEARTBEAT_INTERVAL_MS,
+  MIN_HEARTBEAT_INTERVAL_MS,
+  WatchSession,
+} from './heartbeat.js';
+import type { Logger } from './logger.js';
+import { errorMessage } from './logger.js';
+import type { ReconcilerService } from './reconciler.service.js';
+
+/** Trailer of a failed Apply (ABORTED): the ApplyResponse, so the caller sees every item. */
+export const APPLY_RESPONSE_TRAILER = 'vsnet-apply-response-bin';
+
+/** Open Watch streams, so a stopping agent can end them instead of waiting on them. */
+export class WatchStreams {
+  private readonly open = new Set<() => void>();
+
+  add(end: () => void): () => void {
+    this.open.add(end);
+    return () => this.open.delete(end);
+  }
+
+  endAll(): void {
+    for (const end of [...this.open]) {
+      end();
+    }
+  }
+}
+
+function statusOf(code: AgentErrorCode): grpc.status {
+  switch (code) {
+    case 'invalid-request':
+      return grpc.status.INVALID_ARGUMENT;
+    case 'fenced':
+    case 'stale-generation':
+    case 'generation-conflict':
+      return grpc.status.FAILED_PRECONDITION;
+    case 'apply-failed':
+      return grpc.status.ABORTED;
+    case 'driver-failed':
+      return grpc.status.INTERNAL;
+    case 'shutting-down':
+      return grpc.status.UNAVAILABLE;
+    case 'cancelled':
+      return grpc.status.CANCELLED;
+  }
+}
+
+/** Validates an ApplyRequest and maps it to the domain; throws WireError naming the bad field. */
+export function applyCommandFromWire(request: ApplyRequest__Output): Omit<ApplyCommand, 'signal'> {
+  if (request.spec === null) {
+    throw new WireError('spec', 'spec is missing; send the NodeSpec compiled for this filer');
+  }
+  const spec = nodeSpecFromWire(request.spec);
+  const generation = uint64FromWire(request.generation);
+  if (generation === 0n) {
+    throw new WireError(
+      'generation',
+      'generation is 0; send the cluster generation the spec was compiled for (1 or more)',
+    );
+  }
+  return { spec, generation, epoch: uint64FromWire(request.epoch), dryRun: request.dryRun };
+}
+
+/**
+ * The Agent service's transport: each handler validates, calls the reconciler, and maps the
+ * answer or the error (one line, one status code) back to the wire.
+ */
+export function agentHandlers(
+  reconciler: ReconcilerService,
+  events: AgentEvents,
+  watches: WatchStreams,
+  serializeApplyResponse: (response: ApplyResponse) => Buffer,
+  logger: Logger,
+): AgentHandlers {
+  const toStatus = (err: unknown, method: string): Partial<grpc.StatusObject> => {
+    if (err instanceof WireError) {
+      return { code: grpc.status.INVALID_ARGUMENT, details: err.message };
+    }
+    if (err instanceof AgentError) {
+      const metadata = new grpc.Metadata();
+      if (err.outcome !== undefined) {
+        metadata.set(
+          APPLY_RESPONSE_TRAILER,
+          serializeApplyResponse(applyResponseToWire(err.outcome)),
+        );
+      }
+      return { code: statusOf(err.code), details: err.message, metadata };
+    }
+    logger.error(`${method} failed unexpectedly: ${errorMessage(err)}`, { method });
+    return { code: grpc.status.INTERNAL, details: `${method} failed: ${errorMessage(err)}` };
+  };
+
+  return {
+    Apply(call, callback) {
+      let command: Omit<ApplyCommand, 'signal'>;
+      try {
+        command = applyCommandFromWire(call.request);
+      } catch (err) {
+        callback(toStatus(err, 'Apply'));
+        return;
+      }
+      const abort = new AbortController();
+      call.once('cancelled', () => abort.abort());
+      reconciler.apply({ ...command, signal: abort.signal }).then(
+        (outcome) => callback(null, applyResponseToWire(outcome)),
+        (err: unknown) => callback(toStatus(err, 'Apply')),
+      );
+    },
+
+    GetState(_call, callback) {
+      reconciler.state().then(
+        (state) => callback(null, stateToWire(state)),
+        (err: unknown) => callback(toStatus(err, 'GetState')),
+      );
+    },
+
+    Watch(call: grpc.ServerWritableStream<WatchRequest__Output, WatchResponse>) {
+      const requested = call.request.intervalMs;
+      const intervalMs = requested === 0 ? DEFAULT_HEARTBEAT_INTERVAL_MS : requested;
+      if (intervalMs < MIN_HEARTBEAT_INTERVAL_MS || intervalMs > MAX_HEARTBEAT_INTERVAL_MS) {
+        call.emit('error', {
+          code: grpc.status.INVALID_ARGUMENT,
+          details: `intervalMs is ${requested}; send 0 for ${DEFAULT_HEARTBEAT_INTERVAL_MS} ms, or ${MIN_HEARTBEAT_INTERVAL_MS} to ${MAX_HEARTBEAT_INTERVAL_MS}`,
+        });
+        return;
+      }
+      const session = new WatchSession(intervalMs, () => reconciler.status(), events, {
+        write: (message) => call.write(watchMessageToWire(message)),
+        onDrain: (resume) => call.once('drain', resume),
+      });
+      let ended = false;
+      const forget = watches.add(() => {
+        finish();
+        call.end();
+      });
+      const finish = (): void => {
+        if (!ended) {
+          ended = true;
+          session.stop();
+          forget();
+        }
+      };
+      call.once('cancelled', finish);
+      call.once('close', finish);
+      call.once('error', finish);
+      session.start(reconciler.standingEvents());
+    },
+  };
+}

@@ -1,0 +1,103 @@
+import type {
+  ApplyResponse,
+  Event,
+  EventKind,
+  GetStateResponse,
+  Heartbeat as HeartbeatMessage,
+  ItemOutcome,
+  VsvrCounters as VsvrCountersMessage,
+  WatchResponse,
+} from '@vsnet/contracts';
+import { uint64ToWire } from '@vsnet/contracts';
+import type { ItemStatus, VsvrCounters } from '@vsnet/dataplane';
+import type { AgentEventKind } from './agent-events.js';
+import type { ApplyOutcome } from './apply.types.js';
+import type { WatchMessage } from './heartbeat.js';
+import type { AgentState } from './reconciler.service.js';
+
+// Agent results → agent API messages: each domain object is mapped here, once (STYLE.md 8).
+
+const ITEM_OUTCOMES: Readonly<Record<ItemStatus, ItemOutcome>> = {
+  created: 'ITEM_OUTCOME_CREATED',
+  changed: 'ITEM_OUTCOME_CHANGED',
+  removed: 'ITEM_OUTCOME_REMOVED',
+  unchanged: 'ITEM_OUTCOME_UNCHANGED',
+  failed: 'ITEM_OUTCOME_FAILED',
+};
+
+const EVENT_KINDS: Readonly<Record<AgentEventKind, EventKind>> = {
+  applied: 'EVENT_KIND_APPLIED',
+  'apply-failed': 'EVENT_KIND_APPLY_FAILED',
+  'cache-restored': 'EVENT_KIND_CACHE_RESTORED',
+};
+
+export function applyResponseToWire(outcome: ApplyOutcome): ApplyResponse {
+  return {
+    changed: outcome.changed,
+    generation: uint64ToWire(outcome.generation),
+    items: outcome.items.map((i) => ({
+      item: i.item,
+      status: ITEM_OUTCOMES[i.status],
+      ...(i.detail === undefined ? {} : { detail: i.detail }),
+    })),
+    drift: outcome.drift.map((d) => ({ item: d.item, expected: d.expected, actual: d.actual })),
+    plan: outcome.plan.operations.map((o) => ({
+      item: o.item,
+      namespace: o.namespace,
+      description: o.description,
+    })),
+  };
+}
+
+function countersToWire(c: VsvrCounters): VsvrCountersMessage {
+  const each = (m: Readonly<Record<string, number>>): Record<string, string> =>
+    Object.fromEntries(Object.entries(m).map(([k, v]) => [k, uint64ToWire(v)]));
+  return { ip: each(c.ip), tcp: each(c.tcp), udp: each(c.udp) };
+}
+
+export function stateToWire(state: AgentState): GetStateResponse {
+  const { observed } = state;
+  return {
+    filer: state.filer,
+    driver: state.driver,
+    namespaces: [...observed.namespaces],
+    links: observed.links.map((l) => ({ ...l })),
+    addresses: observed.addresses.map((a) => ({ ...a })),
+    routes: observed.routes.map((r) => ({ ...r })),
+    rules: observed.rules.map((r) => ({ ...r })),
+    counters: Object.fromEntries(
+      Object.entries(state.counters).map(([vsvr, c]) => [vsvr, countersToWire(c)]),
+    ),
+    generation: uint64ToWire(state.generation),
+    specHash: state.specHash,
+    epoch: uint64ToWire(state.epoch),
+    restoredFromCache: state.restoredFromCache,
+  };
+}
+
+export function watchMessageToWire(message: WatchMessage): WatchResponse {
+  switch (message.kind) {
+    case 'heartbeat': {
+      const h = message.heartbeat;
+      const heartbeat: HeartbeatMessage = {
+        filer: h.filer,
+        generation: uint64ToWire(h.generation),
+        epoch: uint64ToWire(h.epoch),
+        monotonicMs: h.monotonicMs,
+        seq: uint64ToWire(h.seq),
+      };
+      return { heartbeat };
+    }
+    case 'event': {
+      const e = message.event;
+      const event: Event = {
+        kind: EVENT_KINDS[e.kind],
+        generation: uint64ToWire(e.generation),
+        specHash: e.specHash,
+        message: e.message,
+        timeUnixMs: uint64ToWire(e.at.getTime()),
+      };
+      return { event };
+    }
+  }
+}

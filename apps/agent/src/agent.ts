@@ -1,0 +1,84 @@
+import { mkdir } from 'node:fs/promises';
+import { agentGrpc, loadAgentPackageDefinition } from '@vsnet/contracts';
+import type { DataplaneDriver } from '@vsnet/dataplane';
+import { AgentEvents } from './agent-events.js';
+import { WatchStreams, agentHandlers } from './agent.grpc.js';
+import { AgentServer } from './agent.server.js';
+import type { AtomicFileSystem } from './atomic-file.js';
+import type { AgentConfig } from './config.js';
+import { createDriver } from './driver-factory.js';
+import { FencingStore } from './fencing-store.js';
+import type { Logger } from './logger.js';
+import { ReconcilerService } from './reconciler.service.js';
+import { SpecCache } from './spec-cache.js';
+
+/** The edges a caller may substitute; each defaults to the real one. */
+export interface AgentEdges {
+  readonly driver?: DataplaneDriver;
+  readonly files?: AtomicFileSystem;
+}
+
+export interface RunningAgent {
+  /** The address the server is bound to (with the real port when 0 was asked for). */
+  readonly address: string;
+  readonly reconciler: ReconcilerService;
+  /** Stops taking calls and applies, lets the running apply finish, ends Watch streams. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts an agent: state folder, fencing, driver, cached spec (applied before serving,
+ * §5.2.6.1), then the gRPC server. Logs one `listening` line with the bound address.
+ */
+export async function startAgent(
+  config: AgentConfig,
+  logger: Logger,
+  edges: AgentEdges = {},
+): Promise<RunningAgent> {
+  await mkdir(config.stateDir, { recursive: true, mode: 0o700 });
+  const fencing = await FencingStore.open(config.stateDir, edges.files);
+  const driver = edges.driver ?? createDriver(config);
+  const events = new AgentEvents();
+  const reconciler = new ReconcilerService(
+    config.filer,
+    driver,
+    fencing,
+    new SpecCache(config.stateDir, edges.files),
+    events,
+    logger,
+  );
+  logger.info('starting', {
+    driver: driver.kind,
+    stateDir: config.stateDir,
+    generation: fencing.state.lastGeneration.toString(),
+    epoch: fencing.state.highestEpoch.toString(),
+  });
+  await reconciler.restoreFromCache();
+
+  const definition = loadAgentPackageDefinition();
+  const watches = new WatchStreams();
+  const serialize = agentGrpc(definition).Agent.service.Apply.responseSerialize;
+  const server = new AgentServer(
+    definition,
+    agentHandlers(reconciler, events, watches, serialize, logger),
+  );
+  const address = await server.listen(config.listen);
+  logger.info('listening', { address });
+
+  let stopping: Promise<void> | undefined;
+  const stop = async (): Promise<void> => {
+    logger.info('stopping: finishing the running apply, refusing new ones');
+    server.setServing(false);
+    const drained = reconciler.close();
+    const closed = server.shutdown();
+    watches.endAll();
+    await drained;
+    await closed;
+    logger.info('stopped');
+  };
+  return {
+    address,
+    reconciler,
+    stop: () => (stopping ??= stop()),
+  };
+}

@@ -1,0 +1,101 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { AgentError } from './agent.errors.js';
+import { FENCING_FILE, FencingStore } from './fencing-store.js';
+import { tempStateDir } from './testing/agent-fixture.js';
+
+const HASH_A = 'a'.repeat(64);
+const HASH_B = 'b'.repeat(64);
+
+function refusal(fn: () => void): AgentError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof AgentError) {
+      return err;
+    }
+    throw err;
+  }
+  throw new Error('expected a refusal');
+}
+
+describe('FencingStore', () => {
+  let dir: ReturnType<typeof tempStateDir>;
+  beforeEach(() => {
+    dir = tempStateDir();
+  });
+  afterEach(() => dir.remove());
+
+  it('admits anything on a node that never applied', async () => {
+    const store = await FencingStore.open(dir.path);
+    expect(store.state).toEqual({ highestEpoch: 0n, lastGeneration: 0n, specHash: '' });
+    expect(() => store.admit(1n, 0n, HASH_A)).not.toThrow();
+  });
+
+  it('refuses a generation older than the last applied, naming both numbers', async () => {
+    const store = await FencingStore.open(dir.path);
+    await store.recordApplied(7n, HASH_A);
+    const err = refusal(() => store.admit(6n, 0n, HASH_B));
+    expect(err.code).toBe('stale-generation');
+    expect(err.message).toBe(
+      'generation 6 is older than generation 7 already applied; send the spec of generation 7 or later',
+    );
+  });
+
+  it('refuses an epoch older than the highest seen as fenced', async () => {
+    const store = await FencingStore.open(dir.path);
+    await store.recordEpoch(5n);
+    const err = refusal(() => store.admit(1n, 4n, HASH_A));
+    expect(err.code).toBe('fenced');
+    expect(err.message).toMatch(/^fenced: epoch 4 is older than epoch 5 already seen/);
+  });
+
+  it('checks the epoch before the generation: a deposed leader is told it is fenced', async () => {
+    const store = await FencingStore.open(dir.path);
+    await store.recordEpoch(5n);
+    await store.recordApplied(7n, HASH_A);
+    expect(refusal(() => store.admit(1n, 1n, HASH_A)).code).toBe('fenced');
+  });
+
+  it('admits the same generation with the same hash, refuses it with another', async () => {
+    const store = await FencingStore.open(dir.path);
+    await store.recordApplied(7n, HASH_A);
+    expect(() => store.admit(7n, 0n, HASH_A)).not.toThrow();
+    expect(refusal(() => store.admit(7n, 0n, HASH_B)).code).toBe('generation-conflict');
+  });
+
+  it('admits newer generations and epochs, and never lowers the highest epoch', async () => {
+    const store = await FencingStore.open(dir.path);
+    await store.recordEpoch(3n);
+    await store.recordEpoch(2n);
+    expect(store.state.highestEpoch).toBe(3n);
+    expect(() => store.admit(8n, 9n, HASH_B)).not.toThrow();
+  });
+
+  it('keeps refusing after a restart: a new instance reads the persisted numbers', async () => {
+    const first = await FencingStore.open(dir.path);
+    await first.recordEpoch(12n);
+    await first.recordApplied(40n, HASH_A);
+
+    const second = await FencingStore.open(dir.path);
+    expect(second.state).toEqual({ highestEpoch: 12n, lastGeneration: 40n, specHash: HASH_A });
+    expect(refusal(() => second.admit(39n, 12n, HASH_B)).code).toBe('stale-generation');
+    expect(refusal(() => second.admit(41n, 11n, HASH_B)).code).toBe('fenced');
+  });
+
+  it('stores 64-bit numbers exactly', async () => {
+    const first = await FencingStore.open(dir.path);
+    await first.recordEpoch(18_446_744_073_709_551_615n);
+    const second = await FencingStore.open(dir.path);
+    expect(second.state.highestEpoch).toBe(18_446_744_073_709_551_615n);
+    expect(readFileSync(join(dir.path, FENCING_FILE), 'utf8')).toContain('"18446744073709551615"');
+  });
+
+  it('refuses to start from a damaged fencing file rather than forget the epoch', async () => {
+    writeFileSync(join(dir.path, FENCING_FILE), '{"highestEpoch": 3');
+    await expect(FencingStore.open(dir.path)).rejects.toThrow(
+      /fencing\.json is not a fencing state written by vsnet-agent/,
+    );
+  });
+});

@@ -1,0 +1,291 @@
+import type { DataplaneDriver, ObservedState, VsvrCounters } from '@vsnet/dataplane';
+import type { NodeSpec } from '@vsnet/model';
+import type { AgentEvent, AgentEventKind, AgentEvents } from './agent-events.js';
+import { AgentError } from './agent.errors.js';
+import type { ApplyCommand, ApplyOutcome } from './apply.types.js';
+import type { FencingStore } from './fencing-store.js';
+import type { Logger } from './logger.js';
+import { errorMessage } from './logger.js';
+import type { SpecCache } from './spec-cache.js';
+
+/** What the agent last applied and how it started. */
+export interface AgentStatus {
+  readonly filer: string;
+  readonly driver: DataplaneDriver['kind'];
+  readonly generation: bigint;
+  readonly epoch: bigint;
+  readonly specHash: string;
+  /** True while the running spec is the one restored from the cache at start-up. */
+  readonly restoredFromCache: boolean;
+}
+
+export interface AgentState extends AgentStatus {
+  readonly observed: ObservedState;
+  readonly counters: Readonly<Record<string, VsvrCounters>>;
+}
+
+interface Convergence {
+  readonly outcome: Omit<ApplyOutcome, 'generation'>;
+  /** One line on what is still wrong, or undefined when the kernel matches the spec. */
+  readonly failure: string | undefined;
+}
+
+/**
+ * The agent's use case: make the kernel match a spec. Level-based, as controller-runtime
+ * reconciles: read the whole actual state, plan the difference, apply it, verify, and never
+ * branch on what asked for it (control, a resync, or the cache at start-up). So an identical
+ * Apply, or a restart over an unchanged kernel, moves nothing.
+ *
+ * Applies run one at a time, in arrival order; each checks fencing when its turn comes, so an
+ * Apply queued behind a newer one is refused rather than undoing it.
+ */
+export class ReconcilerService {
+  private tail: Promise<unknown> = Promise.resolve();
+  private closing = false;
+  /** Applies accepted and not finished (the running one included). */
+  private queued = 0;
+  private restoredEvent: AgentEvent | undefined;
+
+  constructor(
+    private readonly filer: string,
+    private readonly driver: DataplaneDriver,
+    private readonly fencing: FencingStore,
+    private readonly cache: SpecCache,
+    private readonly events: AgentEvents,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * Applies the cached spec, if any, before the agent serves (§5.2.6.1). Returns whether the
+   * node now runs on it. A cache of another filer is a misconfiguration and throws.
+   */
+  async restoreFromCache(): Promise<boolean> {
+    const cached = await this.cache.read();
+    if (cached === undefined) {
+      this.logger.info('no cached spec; waiting for control to apply one');
+      return false;
+    }
+    const { spec, generation, epoch } = cached;
+    if (spec.filer.toLowerCase() !== this.filer) {
+      throw new Error(
+        `${this.cache.path} holds the spec of filer ${spec.filer}, not of ${this.filer}; point VSNET_AGENT_STATE_DIR at this filer's own folder`,
+      );
+    }
+    this.queued++;
+    return this.serial(async () => {
+      const { outcome, failure } = await this.converge(spec);
+      if (failure !== undefined) {
+        this.logger.error(`restoring cached spec generation ${generation} failed: ${failure}`, {
+          generation: generation.toString(),
+        });
+        this.emit('apply-failed', generation, spec.hash, `restoring the cached spec: ${failure}`);
+        return false;
+      }
+      // The cache is written before fencing: a crash between the two leaves fencing behind.
+      if (generation > this.fencing.state.lastGeneration) {
+        await this.fencing.recordApplied(generation, spec.hash);
+      }
+      await this.fencing.recordEpoch(epoch);
+      this.logger.info(`restored cached spec generation ${generation}`, {
+        generation: generation.toString(),
+        specHash: spec.hash,
+        changed: outcome.changed,
+        operations: outcome.plan.operations.length,
+      });
+      this.restoredEvent = this.emit(
+        'cache-restored',
+        generation,
+        spec.hash,
+        `started from the cached spec of generation ${generation}`,
+      );
+      return true;
+    });
+  }
+
+  /** Runs one Apply (see the class comment); refusals and failures throw {@link AgentError}. */
+  apply(command: ApplyCommand): Promise<ApplyOutcome> {
+    const { spec, generation, epoch, dryRun } = command;
+    if (spec.filer.toLowerCase() !== this.filer) {
+      return Promise.reject(
+        new AgentError(
+          'invalid-request',
+          `the spec is for filer ${spec.filer}, but this agent runs filer ${this.filer}; send it to ${spec.filer}'s agent`,
+        ),
+      );
+    }
+    if (this.closing) {
+      return Promise.reject(this.shuttingDown());
+    }
+    // An apply that found the queue empty is the running one, even before its first await.
+    const running = this.queued === 0;
+    this.queued++;
+    return this.serial(async () => {
+      if (command.signal?.aborted === true) {
+        throw new AgentError('cancelled', `the caller gave up before generation ${generation} ran`);
+      }
+      if (this.closing && !running) {
+        throw this.shuttingDown();
+      }
+      this.fencing.admit(generation, epoch, spec.hash);
+      if (dryRun) {
+        const { outcome } = await this.converge(spec, true);
+        return { ...outcome, generation: this.fencing.state.lastGeneration };
+      }
+      await this.fencing.recordEpoch(epoch);
+      return this.applyAdmitted(spec, generation, epoch);
+    });
+  }
+
+  /** What was applied, without touching the kernel. */
+  status(): AgentStatus {
+    const { lastGeneration, highestEpoch, specHash } = this.fencing.state;
+    return {
+      filer: this.filer,
+      driver: this.driver.kind,
+      generation: lastGeneration,
+      epoch: highestEpoch,
+      specHash,
+      restoredFromCache: this.restoredEvent !== undefined,
+    };
+  }
+
+  /** The kernel as the driver reads it now, the vsvrs' counters, and {@link status}. */
+  async state(): Promise<AgentState> {
+    try {
+      const [observed, counters] = await Promise.all([
+        this.driver.inspect(),
+        this.driver.counters(),
+      ]);
+      return { ...this.status(), observed, counters };
+    } catch (err) {
+      throw new AgentError(
+        'driver-failed',
+        `the ${this.driver.kind} driver could not read the kernel: ${errorMessage(err)}`,
+      );
+    }
+  }
+
+  /** Events a new Watch stream starts with: that the node runs on its cached spec, if it does. */
+  standingEvents(): AgentEvent[] {
+    return this.restoredEvent === undefined ? [] : [this.restoredEvent];
+  }
+
+  /** Refuses new applies, lets the running one finish; the queued ones are refused. */
+  async close(): Promise<void> {
+    this.closing = true;
+    await this.tail.catch(() => undefined);
+  }
+
+  private async applyAdmitted(
+    spec: NodeSpec,
+    generation: bigint,
+    epoch: bigint,
+  ): Promise<ApplyOutcome> {
+    const { outcome, failure } = await this.converge(spec);
+    if (failure !== undefined) {
+      const last = this.fencing.state.lastGeneration;
+      const message = `generation ${generation} was not applied: ${failure}`;
+      this.logger.error(message, { generation: generation.toString(), epoch: epoch.toString() });
+      this.emit('apply-failed', generation, spec.hash, message);
+      throw new AgentError('apply-failed', message, { ...outcome, generation: last });
+    }
+    const before = this.fencing.state;
+    const news = before.lastGeneration !== generation || before.specHash !== spec.hash;
+    if (news || this.restoredEvent !== undefined) {
+      // Cache first: fencing must never be ahead of the spec a restart would restore.
+      await this.cache.write({ generation, epoch, spec });
+      await this.fencing.recordApplied(generation, spec.hash);
+    }
+    this.restoredEvent = undefined;
+    this.logger.info(`applied generation ${generation}`, {
+      generation: generation.toString(),
+      epoch: epoch.toString(),
+      specHash: spec.hash,
+      changed: outcome.changed,
+      operations: outcome.plan.operations.length,
+    });
+    if (news || outcome.changed) {
+      this.emit(
+        'applied',
+        generation,
+        spec.hash,
+        `applied generation ${generation}${outcome.changed ? '' : ' (kernel already matched)'}`,
+      );
+    }
+    return { ...outcome, generation };
+  }
+
+  /** inspect → plan → apply → verify. A dry run stops after planning and verifies nothing. */
+  private async converge(spec: NodeSpec, dryRun = false): Promise<Convergence> {
+    try {
+      const observed = await this.driver.inspect();
+      const plan = this.driver.plan(spec, observed);
+      if (dryRun) {
+        return {
+          outcome: { changed: plan.operations.length > 0, items: [], drift: [], plan },
+          failure: undefined,
+        };
+      }
+      const report =
+        plan.operations.length === 0
+          ? { changed: false, items: [] }
+          : await this.driver.apply(plan);
+      const drift = await this.driver.verify(spec);
+      const failed = report.items.filter((i) => i.status === 'failed');
+      const outcome = { changed: report.changed, items: report.items, drift, plan };
+      return { outcome, failure: describeFailure(failed, drift) };
+    } catch (err) {
+      throw new AgentError(
+        'driver-failed',
+        `the ${this.driver.kind} driver failed: ${errorMessage(err)}`,
+      );
+    }
+  }
+
+  private serial<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(task, task);
+    this.tail = run.then(
+      () => this.queued--,
+      () => this.queued--,
+    );
+    return run;
+  }
+
+  private emit(
+    kind: AgentEventKind,
+    generation: bigint,
+    specHash: string,
+    message: string,
+  ): AgentEvent {
+    const event: AgentEvent = { kind, generation, specHash, message, at: new Date() };
+    this.events.emit(event);
+    return event;
+  }
+
+  private shuttingDown(): AgentError {
+    return new AgentError(
+      'shutting-down',
+      'the agent is shutting down; retry against it once it is back',
+    );
+  }
+}
+
+function describeFailure(
+  failed: readonly { readonly item: string; readonly detail?: string }[],
+  drift: readonly { readonly item: string; readonly expected: string; readonly actual: string }[],
+): string | undefined {
+  const parts: string[] = [];
+  const [firstFailed] = failed;
+  if (firstFailed !== undefined) {
+    parts.push(
+      `${failed.length} item(s) failed (first: ${firstFailed.item}${firstFailed.detail === undefined ? '' : `: ${firstFailed.detail}`})`,
+    );
+  }
+  const [firstDrift] = drift;
+  if (firstDrift !== undefined) {
+    parts.push(
+      `${drift.length} difference(s) remain (first: ${firstDrift.item}: expected ${firstDrift.expected}, found ${firstDrift.actual})`,
+    );
+  }
+  return parts.length === 0 ? undefined : parts.join('; ');
+}

@@ -1,0 +1,281 @@
+import type {
+  AliasSpec,
+  EffectiveRoute,
+  FilerAddressSpec,
+  LinkSpec,
+  MysqlNodeSpec,
+  NodeSpec,
+  VsvrSpec,
+} from '@vsnet/model';
+import type {
+  AliasSpec as WireAliasSpec,
+  AliasSpec__Output as WireAliasSpecOutput,
+} from './generated/vsnet/agent/v1/AliasSpec.js';
+import type {
+  EffectiveRoute as WireRoute,
+  EffectiveRoute__Output as WireRouteOutput,
+} from './generated/vsnet/agent/v1/EffectiveRoute.js';
+import type {
+  FilerAddressSpec as WireFilerAddress,
+  FilerAddressSpec__Output as WireFilerAddressOutput,
+} from './generated/vsnet/agent/v1/FilerAddressSpec.js';
+import type {
+  LinkSpec as WireLinkSpec,
+  LinkSpec__Output as WireLinkSpecOutput,
+} from './generated/vsnet/agent/v1/LinkSpec.js';
+import type {
+  MysqlNodeSpec as WireMysqlNode,
+  MysqlNodeSpec__Output as WireMysqlNodeOutput,
+} from './generated/vsnet/agent/v1/MysqlNodeSpec.js';
+import type {
+  NodeSpec as WireNodeSpec,
+  NodeSpec__Output as WireNodeSpecOutput,
+} from './generated/vsnet/agent/v1/NodeSpec.js';
+import type {
+  VsvrSpec as WireVsvrSpec,
+  VsvrSpec__Output as WireVsvrSpecOutput,
+} from './generated/vsnet/agent/v1/VsvrSpec.js';
+
+import {
+  ADDRESS_MODES,
+  ALIAS_KINDS,
+  LINK_KINDS,
+  LINK_MODES,
+  SPEC_HASH,
+  WireError,
+  addressModeFromWire,
+  aliasKindFromWire,
+  linkKindFromWire,
+  linkModeFromWire,
+  nonEmpty,
+  opt,
+} from './wire-codec.js';
+
+export { WireError } from './wire-codec.js';
+
+// ---- model → wire ---------------------------------------------------------------------------
+
+/** The domain NodeSpec as the agent API's message. */
+export function nodeSpecToWire(spec: NodeSpec): WireNodeSpec {
+  return {
+    specVersion: spec.specVersion,
+    cluster: { name: spec.cluster.name, mac: spec.cluster.mac },
+    filer: spec.filer,
+    links: spec.links.map(linkToWire),
+    aliases: spec.aliases.map(aliasToWire),
+    addresses: spec.addresses.map(filerAddressToWire),
+    aliasRoutes: spec.aliasRoutes.map((r) => ({
+      alias: r.alias,
+      table: r.table,
+      routes: r.routes.map(routeToWire),
+    })),
+    vsvrs: spec.vsvrs.map(vsvrToWire),
+    mysqlNodes: spec.mysqlNodes.map(mysqlNodeToWire),
+    hash: spec.hash,
+  };
+}
+
+function linkToWire(l: LinkSpec): WireLinkSpec {
+  return {
+    name: l.name,
+    kind: LINK_KINDS[l.kind],
+    mtu: l.mtu,
+    ...opt('mac', l.mac),
+    ...opt('members', l.members && [...l.members]),
+    ...opt('mode', l.mode && LINK_MODES[l.mode]),
+    ...opt('primary', l.primary),
+    ...opt('parent', l.parent),
+    ...opt('tag', l.tag),
+  };
+}
+
+function aliasToWire(a: AliasSpec): WireAliasSpec {
+  return {
+    name: a.name,
+    kind: ALIAS_KINDS[a.kind],
+    lower: a.lower,
+    mtu: a.mtu,
+    ...opt('tag', a.tag),
+  };
+}
+
+function filerAddressToWire(a: FilerAddressSpec): WireFilerAddress {
+  return {
+    alias: a.alias,
+    address: a.address,
+    mode: ADDRESS_MODES[a.mode],
+    identifier: a.identifier,
+    table: a.table,
+    ...opt('site', a.site),
+  };
+}
+
+function routeToWire(r: EffectiveRoute): WireRoute {
+  return {
+    to: r.to,
+    ...opt('via', r.via),
+    ...opt('alias', r.alias),
+    ...opt('metric', r.metric),
+    from: r.from,
+  };
+}
+
+function vsvrToWire(v: VsvrSpec): WireVsvrSpec {
+  return {
+    name: v.name,
+    namespace: v.namespace,
+    active: v.active,
+    priority: v.priority,
+    interfaces: v.interfaces.map((i) => ({
+      name: i.name,
+      lower: i.lower,
+      mtu: i.mtu,
+      mac: i.mac,
+      ...opt('tag', i.tag),
+    })),
+    addresses: v.addresses.map((a) => ({
+      alias: a.alias,
+      instance: a.instance,
+      address: a.address,
+      mode: ADDRESS_MODES[a.mode],
+      identifier: a.identifier,
+    })),
+    routes: v.routes.map(routeToWire),
+  };
+}
+
+function mysqlNodeToWire(n: MysqlNodeSpec): WireMysqlNode {
+  return { role: n.role, addresses: n.addresses.map((a) => ({ ...a })) };
+}
+
+// ---- wire → model ---------------------------------------------------------------------------
+
+/**
+ * The agent API's message as the domain NodeSpec, or a {@link WireError} naming the first field
+ * that cannot be one. Keys come out in the order the spec compiler writes them. The hash is
+ * carried, not checked: how it is computed is libs/model's business.
+ */
+export function nodeSpecFromWire(msg: WireNodeSpecOutput, path = 'spec'): NodeSpec {
+  if (msg.specVersion !== 1) {
+    throw new WireError(
+      `${path}.specVersion`,
+      `${path}.specVersion is ${msg.specVersion}; this agent understands spec version 1 only`,
+    );
+  }
+  if (msg.cluster === null) {
+    throw new WireError(
+      `${path}.cluster`,
+      `${path}.cluster is missing; send the cluster's name and MAC`,
+    );
+  }
+  if (!SPEC_HASH.test(msg.hash)) {
+    throw new WireError(
+      `${path}.hash`,
+      `${path}.hash is "${msg.hash}"; send the spec's sha256 as 64 lower-case hex digits`,
+    );
+  }
+  return {
+    specVersion: 1,
+    cluster: { name: msg.cluster.name, mac: msg.cluster.mac },
+    filer: nonEmpty(msg.filer, `${path}.filer`),
+    links: msg.links.map((l, i) => linkFromWire(l, `${path}.links[${i}]`)),
+    aliases: msg.aliases.map((a, i) => aliasFromWire(a, `${path}.aliases[${i}]`)),
+    addresses: msg.addresses.map((a, i) => filerAddressFromWire(a, `${path}.addresses[${i}]`)),
+    aliasRoutes: msg.aliasRoutes.map((r) => ({
+      alias: r.alias,
+      table: r.table,
+      routes: r.routes.map(routeFromWire),
+    })),
+    vsvrs: msg.vsvrs.map((v, i) => vsvrFromWire(v, `${path}.vsvrs[${i}]`)),
+    mysqlNodes: msg.mysqlNodes.map(mysqlNodeFromWire),
+    hash: msg.hash,
+  };
+}
+
+function linkFromWire(l: WireLinkSpecOutput, path: string): LinkSpec {
+  const kind = linkKindFromWire(l.kind, `${path}.kind`);
+  const grouped = kind === 'bond' || kind === 'failover';
+  if (!grouped && l.members.length > 0) {
+    throw new WireError(
+      `${path}.members`,
+      `${path}.members is set on a ${kind} link; only bond and failover links have members`,
+    );
+  }
+  return {
+    name: nonEmpty(l.name, `${path}.name`),
+    kind,
+    mtu: l.mtu,
+    ...opt('mac', l.mac),
+    ...opt('members', grouped ? l.members : undefined),
+    ...opt('mode', l.mode === undefined ? undefined : linkModeFromWire(l.mode, `${path}.mode`)),
+    ...opt('primary', l.primary),
+    ...opt('parent', l.parent),
+    ...opt('tag', l.tag),
+  };
+}
+
+function aliasFromWire(a: WireAliasSpecOutput, path: string): AliasSpec {
+  return {
+    name: nonEmpty(a.name, `${path}.name`),
+    kind: aliasKindFromWire(a.kind, `${path}.kind`),
+    lower: a.lower,
+    mtu: a.mtu,
+    ...opt('tag', a.tag),
+  };
+}
+
+function filerAddressFromWire(a: WireFilerAddressOutput, path: string): FilerAddressSpec {
+  return {
+    alias: a.alias,
+    address: a.address,
+    mode: addressModeFromWire(a.mode, `${path}.mode`),
+    identifier: a.identifier,
+    table: a.table,
+    ...opt('site', a.site),
+  };
+}
+
+function routeFromWire(r: WireRouteOutput): EffectiveRoute {
+  return {
+    to: r.to,
+    ...opt('via', r.via),
+    ...opt('alias', r.alias),
+    ...opt('metric', r.metric),
+    from: r.from,
+  };
+}
+
+function vsvrFromWire(v: WireVsvrSpecOutput, path: string): VsvrSpec {
+  return {
+    name: nonEmpty(v.name, `${path}.name`),
+    namespace: nonEmpty(v.namespace, `${path}.namespace`),
+    active: v.active,
+    priority: v.priority,
+    interfaces: v.interfaces.map((i) => ({
+      name: i.name,
+      lower: i.lower,
+      mtu: i.mtu,
+      mac: i.mac,
+      ...opt('tag', i.tag),
+    })),
+    addresses: v.addresses.map((a, j) => ({
+      alias: a.alias,
+      instance: a.instance,
+      address: a.address,
+      mode: addressModeFromWire(a.mode, `${path}.addresses[${j}].mode`),
+      identifier: a.identifier,
+    })),
+    routes: v.routes.map(routeFromWire),
+  };
+}
+
+function mysqlNodeFromWire(n: WireMysqlNodeOutput): MysqlNodeSpec {
+  return {
+    role: n.role,
+    addresses: n.addresses.map((a) => ({
+      alias: a.alias,
+      address: a.address,
+      identifier: a.identifier,
+    })),
+  };
+}
