@@ -23,14 +23,6 @@ function bitsOf(family: Family): number {
   return family === 4 ? 32 : 128;
 }
 
-function toBigInt(bytes: number[]): bigint {
-  let v = 0n;
-  for (const b of bytes) {
-    v = (v << 8n) | BigInt(b);
-  }
-  return v;
-}
-
 /** Parses a bare address. Refuses leading zeros in IPv4 octets, which some tools read as octal. */
 export function parseIp(text: string): ParseResult<{ family: Family; ip: string; value: bigint }> {
   const t = text.trim();
@@ -55,14 +47,23 @@ export function parseIp(text: string): ParseResult<{ family: Family; ip: string;
     }
     return { ok: true, value: { family: 4, ip: t, value: BigInt(value) } };
   }
-  if (t.includes(':') && !t.includes('%') && ipaddr.IPv6.isValid(t)) {
-    const a = ipaddr.IPv6.parse(t);
+  const a = t.includes(':') && !t.includes('%') ? parseIpv6(t) : undefined;
+  if (a) {
     if (a.isIPv4MappedAddress()) {
       return { ok: false, reason: `"${t}" is an IPv4-mapped IPv6 address; write the IPv4 address` };
     }
-    return { ok: true, value: { family: 6, ip: a.toString(), value: toBigInt(a.toByteArray()) } };
+    const hex = a.parts.map((p) => p.toString(16).padStart(4, '0')).join('');
+    return { ok: true, value: { family: 6, ip: a.toString(), value: BigInt(`0x${hex}`) } };
   }
   return { ok: false, reason: `"${t}" is not an IPv4 or IPv6 address` };
+}
+
+function parseIpv6(text: string): ipaddr.IPv6 | undefined {
+  try {
+    return ipaddr.IPv6.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Parses `address/prefix`; the prefix is required, because an address without one is ambiguous. */
