@@ -11,7 +11,8 @@ import { formatPath } from './problems.js';
 interface Owned {
   readonly address: Cidr;
   readonly alias: string;
-  readonly owner: string;
+  /** Who holds it, for messages; built only when a message needs it. */
+  readonly owner: () => string;
   readonly at: Path;
 }
 
@@ -90,7 +91,7 @@ export function checkAddresses(
       owned.push({
         address: a.address,
         alias: a.alias,
-        owner: `${a.alias} of filer ${f.name}`,
+        owner: () => `${a.alias} of filer ${f.name}`,
         at: a.at,
       });
     }
@@ -101,7 +102,7 @@ export function checkAddresses(
         owned.push({
           address: a.address,
           alias: a.alias,
-          owner: `${a.alias} instance ${a.instance} of vsvr ${v.name}`,
+          owner: () => `${a.alias} instance ${a.instance} of vsvr ${v.name}`,
           at: a.at,
         });
       }
@@ -123,7 +124,7 @@ export function checkAddresses(
       owned.push({
         address: a.address,
         alias: a.alias,
-        owner: `${a.alias} of MySQL node ${n.role}`,
+        owner: () => `${a.alias} of MySQL node ${n.role}`,
         at: a.at,
       });
     }
@@ -136,7 +137,7 @@ export function checkAddresses(
       problems.error(
         'address.host',
         [...o.at, 'address'],
-        `${unusable}; it cannot be assigned to ${o.owner}`,
+        `${unusable}; it cannot be assigned to ${o.owner()}`,
         'choose a host address inside the subnet',
       );
     }
@@ -147,7 +148,7 @@ export function checkAddresses(
       problems.error(
         'address.duplicate',
         [...o.at, 'address'],
-        `${o.address.ip} is assigned twice: to ${o.owner} and to ${first.owner} (${formatPath([...first.at, 'address'])})`,
+        `${o.address.ip} is assigned twice: to ${o.owner()} and to ${first.owner()} (${formatPath([...first.at, 'address'])})`,
         'no two aliases may use the same address anywhere in the cluster: change one of them',
       );
     } else {

@@ -49,7 +49,8 @@ export function parseIp(text: string): ParseResult<{ family: Family; ip: string;
   }
   const a = t.includes(':') && !t.includes('%') ? parseIpv6(t) : undefined;
   if (a) {
-    if (a.isIPv4MappedAddress()) {
+    // Checked by hand: ipaddr's isIPv4MappedAddress() matches against every special range.
+    if (a.parts.slice(0, 5).every((p) => p === 0) && a.parts[5] === 0xffff) {
       return { ok: false, reason: `"${t}" is an IPv4-mapped IPv6 address; write the IPv4 address` };
     }
     const hex = a.parts.map((p) => p.toString(16).padStart(4, '0')).join('');
@@ -82,7 +83,8 @@ export function parseCidr(text: string): ParseResult<Cidr> {
   if (!/^(0|[1-9]\d{0,2})$/.test(prefixText) || Number(prefixText) > max) {
     return { ok: false, reason: `"/${prefixText}" is not a prefix length between 0 and ${max}` };
   }
-  return { ok: true, value: { ...ip.value, prefix: Number(prefixText) } };
+  const { family, ip: canonical, value } = ip.value;
+  return { ok: true, value: { family, ip: canonical, prefix: Number(prefixText), value } };
 }
 
 export function formatCidr(c: Cidr): string {
@@ -107,8 +109,10 @@ export function networkOf(c: Cidr): bigint {
 }
 
 export function lastOf(c: Cidr): bigint {
-  return networkOf(c) | (((1n << BigInt(bitsOf(c.family))) - 1n) ^ mask(c.family, c.prefix));
+  return networkOf(c) | (ALL_ONES[c.family] ^ mask(c.family, c.prefix));
 }
+
+const ALL_ONES: Record<Family, bigint> = { 4: (1n << 32n) - 1n, 6: (1n << 128n) - 1n };
 
 /** The subnet `c` belongs to, in canonical text: `10.2.2.1/24` → `10.2.2.0/24`. */
 export function subnetOf(c: Cidr): string {
