@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash as digest } from 'node:crypto';
 import type { Cluster, Interface } from './cluster.js';
 import type { ClusterAnalysis } from './analyze.js';
 import { analyzeCluster } from './analyze.js';
@@ -130,7 +130,7 @@ class SpecCompiler {
       }
       pieces.push(this.vsvrParts(v.name).serial);
     }
-    return createHash('sha256').update(pieces.join('\n')).digest('hex');
+    return digest('sha256', pieces.join('\n'), 'hex');
   }
 
   private vsvrParts(name: string): VsvrParts {
@@ -289,12 +289,9 @@ function mysqlNodes(cluster: Cluster, index: FilerIndex): MysqlNodeSpec[] {
  * so it is the same on every filer and clients' ARP caches stay right across a failover.
  */
 export function derivedMac(clusterMac: string, vsvr: string, alias: string): string {
-  const bytes = createHash('sha256')
-    .update(`${clusterMac}|${vsvr.toLowerCase()}|${alias}`)
-    .digest()
-    .subarray(0, 6);
+  const bytes = digest('sha256', `${clusterMac}|${vsvr.toLowerCase()}|${alias}`, 'buffer');
   bytes[0] = ((bytes[0] ?? 0) & 0xfe) | 0x02;
-  return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join(':');
+  return bytes.toString('hex', 0, 6).replace(/(..)(?!$)/g, '$1:');
 }
 
 function optionalSite(site: string | undefined): { site?: string } {
