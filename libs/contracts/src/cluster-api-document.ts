@@ -1,0 +1,138 @@
+import type { ClusterDocument } from '@vsnet/model';
+import type { AddressDocument__Output as WireAddress } from './generated/vsnet/v1/AddressDocument.js';
+import type {
+  ClusterDocument as ClusterDocumentMessage,
+  ClusterDocument__Output as ClusterDocumentMessage__Output,
+} from './generated/vsnet/v1/ClusterDocument.js';
+import type { FilerDocument__Output as WireFiler } from './generated/vsnet/v1/FilerDocument.js';
+import type { InterfaceDocument__Output as WireInterface } from './generated/vsnet/v1/InterfaceDocument.js';
+import type { RouteDocument__Output as WireRoute } from './generated/vsnet/v1/RouteDocument.js';
+import type { VsvrDocument__Output as WireVsvr } from './generated/vsnet/v1/VsvrDocument.js';
+import { opt } from './wire-codec.js';
+
+type FilerDocument = ClusterDocument['filers'][number];
+type InterfaceDocument = FilerDocument['interfaces'][number];
+type AddressDocument = NonNullable<FilerDocument['addresses']>[number];
+type VsvrDocument = NonNullable<ClusterDocument['vsvrs']>[number];
+type RouteDocument = NonNullable<VsvrDocument['routes']>[number];
+
+// The cluster document ⇄ vsnet.v1.ClusterDocument. Values pass as written (the model parses and
+// checks them and reports problems at their document paths); only presence is translated. Lists
+// the model treats as optional come back only when non-empty, the way encodeClusterDocument
+// writes them, so Export → wire → document is exactly what the model encoded, and a document
+// written that way (deploy/examples/lab-cluster.yaml) round-trips unchanged.
+
+/** A cluster document as the wire message (Apply's `document`, Export's answer). */
+export function clusterDocumentToWire(doc: ClusterDocument): ClusterDocumentMessage {
+  return {
+    apiVersion: doc.apiVersion,
+    kind: doc.kind,
+    cluster: { ...doc.cluster },
+    filers: doc.filers.map((f) => ({
+      name: f.name,
+      interfaces: f.interfaces.map((i) => ({ ...i, members: i.members ?? [] })),
+      addresses: f.addresses ?? [],
+    })),
+    vsvrs: (doc.vsvrs ?? []).map((v) => ({
+      name: v.name,
+      ...(v.failoverGroup !== undefined ? { failoverGroup: { filers: v.failoverGroup } } : {}),
+      ...opt('routingPolicy', v.routingPolicy),
+      routes: v.routes ?? [],
+      addresses: v.addresses ?? [],
+    })),
+    mysqlNodes: doc.mysqlNodes ?? [],
+    sites: doc.sites ?? [],
+    routingPolicies: (doc.routingPolicies ?? []).map((p) => ({ ...p, routes: p.routes ?? [] })),
+  };
+}
+
+/**
+ * The wire message as a cluster document, for decodeClusterDocument. `apiVersion` and `kind`
+ * are passed as received: the model refuses a wrong one at its path, like any other value.
+ */
+export function clusterDocumentFromWire(wire: ClusterDocumentMessage__Output): ClusterDocument {
+  const cluster = wire.cluster;
+  const doc = {
+    apiVersion: wire.apiVersion,
+    kind: wire.kind,
+    cluster: {
+      ...opt('name', cluster?.name),
+      mac: cluster?.mac ?? '',
+      ...opt('defaultRoutingPolicy', cluster?.defaultRoutingPolicy),
+    },
+    filers: wire.filers.map(filerFromWire),
+    ...nonEmpty('vsvrs', wire.vsvrs.map(vsvrFromWire)),
+    ...nonEmpty(
+      'mysqlNodes',
+      wire.mysqlNodes.map((n) => ({ role: n.role, addresses: n.addresses.map(addressFromWire) })),
+    ),
+    ...nonEmpty(
+      'sites',
+      wire.sites.map((s) => ({ name: s.name, subnets: [...s.subnets] })),
+    ),
+    ...nonEmpty(
+      'routingPolicies',
+      wire.routingPolicies.map((p) => ({
+        name: p.name,
+        ...opt('extends', p.extends),
+        routes: p.routes.map(routeFromWire),
+      })),
+    ),
+  };
+  // The literal fields are checked by the model, not here (see above).
+  return doc as ClusterDocument;
+}
+
+function filerFromWire(f: WireFiler): FilerDocument {
+  return {
+    name: f.name,
+    interfaces: f.interfaces.map(interfaceFromWire),
+    ...nonEmpty('addresses', f.addresses.map(addressFromWire)),
+  };
+}
+
+function interfaceFromWire(i: WireInterface): InterfaceDocument {
+  return {
+    name: i.name,
+    ...opt('mac', i.mac),
+    ...opt('mtu', i.mtu),
+    ...nonEmpty('members', [...i.members]),
+    ...opt('mode', i.mode),
+    ...opt('primary', i.primary),
+    ...opt('on', i.on),
+    ...opt('routingPolicy', i.routingPolicy),
+  };
+}
+
+function vsvrFromWire(v: WireVsvr): VsvrDocument {
+  return {
+    name: v.name,
+    ...(v.failoverGroup ? { failoverGroup: [...v.failoverGroup.filers] } : {}),
+    ...opt('routingPolicy', v.routingPolicy),
+    ...nonEmpty('routes', v.routes.map(routeFromWire)),
+    addresses: v.addresses.map(addressFromWire),
+  };
+}
+
+function addressFromWire(a: WireAddress): AddressDocument {
+  return {
+    alias: a.alias,
+    address: a.address,
+    ...opt('instance', a.instance),
+    // Passed as written; the model refuses anything but static or dhcp at its path.
+    ...opt('mode', a.mode as AddressDocument['mode']),
+  };
+}
+
+function routeFromWire(r: WireRoute): RouteDocument {
+  return {
+    to: r.to,
+    ...opt('via', r.via),
+    ...opt('alias', r.alias),
+    ...opt('metric', r.metric),
+  };
+}
+
+function nonEmpty<K extends string, V>(key: K, list: V[]): { [P in K]?: V[] } {
+  return opt(key, list.length > 0 ? list : undefined);
+}
