@@ -8,6 +8,7 @@ export default {
     '^@vsnet/model$': '<rootDir>/libs/model/src/index.ts',
     '^@vsnet/dataplane$': '<rootDir>/libs/dataplane/src/index.ts',
     '^@vsnet/contracts$': '<rootDir>/libs/contracts/src/index.ts',
+    '^@vsnet/store$': '<rootDir>/libs/store/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: {

@@ -1,0 +1,35 @@
+import { Module } from '@nestjs/common';
+import type { DynamicModule } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { storeDataSourceOptions } from '@vsnet/store';
+import { schemaMigrations } from '../../../migrations/index.js';
+import { ControlConfigModule } from './config/config.module.js';
+import type { ControlConfig } from './config/control-config.js';
+import { DatabaseProbe } from './database/database.probe.js';
+import { RedisProbe } from './database/redis.probe.js';
+import { HealthController } from './health/health.controller.js';
+import { ReadinessService } from './health/readiness.service.js';
+import { MetricsService } from './metrics/metrics.service.js';
+
+/** vsnet-control's root module, built from the configuration main.ts validated. */
+@Module({})
+export class AppModule {
+  static forRoot(config: ControlConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ControlConfigModule.forRoot(config),
+        TypeOrmModule.forRoot({
+          ...storeDataSourceOptions({
+            url: config.mysqlUrl,
+            migrations: schemaMigrations(config.dbEngine),
+          }),
+          // Start without the database; DatabaseProbe connects on the first readiness check.
+          manualInitialization: true,
+        }),
+      ],
+      controllers: [HealthController],
+      providers: [DatabaseProbe, RedisProbe, ReadinessService, MetricsService],
+    };
+  }
+}

@@ -1,0 +1,65 @@
+import { describe, expect, it } from '@jest/globals';
+import { ConfigError, loadControlConfig } from './control-config.js';
+
+describe('loadControlConfig', () => {
+  it('works with no variables set, with the documented defaults', () => {
+    expect(loadControlConfig({})).toEqual({
+      mysqlUrl: 'mysql://root@127.0.0.1:3306/vsnet',
+      redisUrl: 'redis://127.0.0.1:6379',
+      dbEngine: 'InnoDB',
+      grpcPort: 7400,
+      httpPort: 7480,
+      logLevel: 'info',
+    });
+  });
+
+  it('takes every variable, engine and level case-insensitively', () => {
+    expect(
+      loadControlConfig({
+        VSNET_MYSQL_URL: 'mysql://vsnet:secret@db1:3307/vsnet_prod',
+        VSNET_REDIS_URL: 'redis://queue:6380/2',
+        VSNET_DB_ENGINE: 'ndbcluster',
+        VSNET_GRPC_PORT: '17400',
+        VSNET_HTTP_PORT: '17480',
+        VSNET_LOG_LEVEL: 'WARN',
+      }),
+    ).toEqual({
+      mysqlUrl: 'mysql://vsnet:secret@db1:3307/vsnet_prod',
+      redisUrl: 'redis://queue:6380/2',
+      dbEngine: 'NDBCLUSTER',
+      grpcPort: 17400,
+      httpPort: 17480,
+      logLevel: 'warn',
+    });
+  });
+
+  it.each([
+    [{ VSNET_HTTP_PORT: 'x' }, 'VSNET_HTTP_PORT must be a port number (1-65535), got "x"'],
+    [{ VSNET_HTTP_PORT: '0' }, 'VSNET_HTTP_PORT must be a port number (1-65535), got "0"'],
+    [{ VSNET_GRPC_PORT: '65536' }, 'VSNET_GRPC_PORT must be a port number (1-65535), got "65536"'],
+    [{ VSNET_GRPC_PORT: '74.0' }, 'VSNET_GRPC_PORT must be a port number (1-65535), got "74.0"'],
+    [
+      { VSNET_DB_ENGINE: 'MyISAM' },
+      'VSNET_DB_ENGINE must be one of InnoDB, NDBCLUSTER, got "MyISAM"',
+    ],
+    [
+      { VSNET_LOG_LEVEL: 'loud' },
+      'VSNET_LOG_LEVEL must be one of debug, info, warn, error, got "loud"',
+    ],
+    [
+      { VSNET_MYSQL_URL: 'postgres://db/vsnet' },
+      'VSNET_MYSQL_URL must be a mysql:// URL like mysql://root@127.0.0.1:3306/vsnet, got "postgres://db/vsnet"',
+    ],
+    [
+      { VSNET_MYSQL_URL: 'mysql://root@db:3306' },
+      'VSNET_MYSQL_URL must name the database (letters, digits, _) like mysql://root@127.0.0.1:3306/vsnet, got "mysql://root@db:3306"',
+    ],
+    [
+      { VSNET_REDIS_URL: 'not a url' },
+      'VSNET_REDIS_URL must be a URL like redis://127.0.0.1:6379, got "not a url"',
+    ],
+  ])('refuses %j with one line naming the variable', (env, message) => {
+    expect(() => loadControlConfig(env)).toThrow(new ConfigError(message));
+    expect(message).not.toContain('\n');
+  });
+});

@@ -1,0 +1,96 @@
+import type { DbEngine } from '@vsnet/store';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** vsnet-control's configuration: read from the environment once, at boot, and checked whole. */
+export interface ControlConfig {
+  /** `mysql://user[:password]@host[:port]/database` (VSNET_MYSQL_URL). */
+  readonly mysqlUrl: string;
+  /** `redis://[user:password@]host[:port][/db]` (VSNET_REDIS_URL). */
+  readonly redisUrl: string;
+  /** Storage engine of every table the migrations create (VSNET_DB_ENGINE). */
+  readonly dbEngine: DbEngine;
+  readonly grpcPort: number;
+  readonly httpPort: number;
+  readonly logLevel: LogLevel;
+}
+
+/** A configuration value that cannot be used; the message is the one line the process prints. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export const DEFAULT_MYSQL_URL = 'mysql://root@127.0.0.1:3306/vsnet';
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+export const DEFAULT_GRPC_PORT = 7400;
+export const DEFAULT_HTTP_PORT = 7480;
+
+const DB_ENGINES: readonly DbEngine[] = ['InnoDB', 'NDBCLUSTER'];
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+function text(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
+  const value = env[name]?.trim() ?? '';
+  return value === '' ? fallback : value;
+}
+
+function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const value = text(env, name, String(fallback));
+  const n = Number(value);
+  if (!/^\d{1,5}$/.test(value) || n < 1 || n > 65_535) {
+    throw new ConfigError(`${name} must be a port number (1-65535), got "${value}"`);
+  }
+  return n;
+}
+
+function url(env: NodeJS.ProcessEnv, name: string, fallback: string, scheme: string): string {
+  const value = text(env, name, fallback);
+  const example = scheme === 'mysql:' ? DEFAULT_MYSQL_URL : DEFAULT_REDIS_URL;
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new ConfigError(`${name} must be a URL like ${example}, got "${value}"`);
+  }
+  if (parsed.protocol !== scheme || parsed.hostname === '') {
+    throw new ConfigError(`${name} must be a ${scheme}// URL like ${example}, got "${value}"`);
+  }
+  if (parsed.port !== '' && (Number(parsed.port) < 1 || Number(parsed.port) > 65_535)) {
+    throw new ConfigError(`${name} has no usable port (1-65535), got "${value}"`);
+  }
+  if (scheme === 'mysql:' && !/^\/[A-Za-z0-9_]{1,64}$/.test(parsed.pathname)) {
+    throw new ConfigError(
+      `${name} must name the database (letters, digits, _) like ${example}, got "${value}"`,
+    );
+  }
+  return value;
+}
+
+function oneOf<T extends string>(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  const value = text(env, name, fallback);
+  // Engine and level names are matched case-insensitively and returned as spelled here.
+  const found = allowed.find((a) => a.toLowerCase() === value.toLowerCase());
+  if (found === undefined) {
+    throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${value}"`);
+  }
+  return found;
+}
+
+/**
+ * Reads and checks every VSNET_* variable vsnet-control uses. Throws a {@link ConfigError}
+ * naming the first wrong variable, what it should be and the value it got.
+ */
+export function loadControlConfig(env: NodeJS.ProcessEnv): ControlConfig {
+  return {
+    mysqlUrl: url(env, 'VSNET_MYSQL_URL', DEFAULT_MYSQL_URL, 'mysql:'),
+    redisUrl: url(env, 'VSNET_REDIS_URL', DEFAULT_REDIS_URL, 'redis:'),
+    dbEngine: oneOf(env, 'VSNET_DB_ENGINE', DB_ENGINES, 'InnoDB'),
+    grpcPort: port(env, 'VSNET_GRPC_PORT', DEFAULT_GRPC_PORT),
+    httpPort: port(env, 'VSNET_HTTP_PORT', DEFAULT_HTTP_PORT),
+    logLevel: oneOf(env, 'VSNET_LOG_LEVEL', LOG_LEVELS, 'info'),
+  };
+}

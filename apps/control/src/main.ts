@@ -1,0 +1,69 @@
+import { ConfigError, loadControlConfig } from './config/control-config.js';
+import type { ControlConfig } from './config/control-config.js';
+import { createControlApp, migrateDatabase } from './control-app.js';
+import { JsonLogger } from './logging/json-logger.js';
+
+const USAGE = `usage: vsnet-control [serve|migrate]
+  serve     run the service: HTTP /healthz /readyz /metrics on VSNET_HTTP_PORT (default)
+  migrate   apply the pending database migrations to VSNET_MYSQL_URL and print them
+`;
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`vsnet-control: ${message}\n`);
+  process.exit(code);
+}
+
+function oneLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n', 1)[0] ?? '';
+}
+
+async function migrate(config: ControlConfig): Promise<void> {
+  const applied = await migrateDatabase(config);
+  if (applied.length === 0) {
+    process.stdout.write('vsnet-control: the database is up to date, nothing applied\n');
+  }
+  for (const name of applied) {
+    process.stdout.write(`vsnet-control: applied ${name}\n`);
+  }
+}
+
+async function serve(config: ControlConfig): Promise<void> {
+  const logger = new JsonLogger(config.logLevel);
+  const app = await createControlApp(config, logger);
+  await app.listen(config.httpPort);
+  logger.event('info', 'vsnet-control listening', {
+    httpPort: config.httpPort,
+    dbEngine: config.dbEngine,
+  });
+}
+
+/**
+ * vsnet-control: reads its configuration once and checks it; a wrong value stops it with one
+ * line and exit status 2, before anything connects anywhere.
+ */
+async function main(argv: readonly string[]): Promise<void> {
+  const [command = 'serve', ...extra] = argv;
+  if (command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if ((command !== 'serve' && command !== 'migrate') || extra.length > 0) {
+    fail(`unknown command "${argv.join(' ')}"; ${USAGE.split('\n', 1)[0] ?? ''}`, 2);
+  }
+  let config: ControlConfig;
+  try {
+    config = loadControlConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      fail(err.message, 2);
+    }
+    throw err;
+  }
+  if (command === 'migrate') {
+    await migrate(config);
+  } else {
+    await serve(config);
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => fail(oneLine(err), 1));

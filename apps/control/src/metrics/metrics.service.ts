@@ -1,0 +1,28 @@
+import { Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+
+/**
+ * The service's Prometheus registry: Node's default metrics plus `vsnet_up`. One registry per
+ * application instance (not prom-client's global one), so two apps in one test process coexist.
+ */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+    new Gauge({
+      name: 'vsnet_up',
+      help: '1 while vsnet-control is running',
+      registers: [this.registry],
+    }).set(1);
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+}

@@ -1,0 +1,36 @@
+import type { DataSourceOptions, MigrationInterface } from 'typeorm';
+import { STORE_ENTITIES } from './store-entities.js';
+
+export const MIGRATIONS_TABLE = 'migrations';
+
+export interface StoreConnection {
+  /** `mysql://user[:password]@host[:port]/database`. */
+  readonly url: string;
+  readonly migrations: readonly (new () => MigrationInterface)[];
+  /**
+   * TypeORM's driver flavour. Both speak mysql2; 'mariadb' only changes how TypeORM reads
+   * information_schema (schema comparison). Default 'mysql' (production is MySQL NDB Cluster).
+   */
+  readonly flavor?: 'mysql' | 'mariadb';
+}
+
+/**
+ * TypeORM options for the store on MySQL/MariaDB/NDB through mysql2. Never `synchronize`: the
+ * schema comes only from the hand-written migrations, which keep NDB's rules (docs/ndb.md).
+ */
+export function storeDataSourceOptions(connection: StoreConnection): DataSourceOptions {
+  return {
+    type: connection.flavor ?? 'mysql',
+    url: connection.url,
+    entities: STORE_ENTITIES,
+    migrations: [...connection.migrations],
+    migrationsTableName: MIGRATIONS_TABLE,
+    synchronize: false,
+    migrationsRun: false,
+    logging: false,
+    charset: 'utf8mb4_bin',
+    timezone: 'Z',
+    // Fail fast: /readyz reports an unreachable database instead of boot hanging on it.
+    connectTimeout: 5_000,
+  };
+}
