@@ -1,6 +1,7 @@
 import type { ClusterAnalysis } from './analyze.js';
 import { analyzeCluster } from './analyze.js';
-import type { Cluster } from './cluster.js';
+import type { AddressMode, Cluster } from './cluster.js';
+import type { Cidr } from './ip.js';
 import { formatCidr } from './ip.js';
 import type { AddressRow } from './spec-types.js';
 import type { SiteIndex } from './sites.js';
@@ -29,52 +30,38 @@ export function mysqlIdentifier(clusterMac: string, alias: string, role: string)
 
 /** The worksheet (§5.2.6): every address of the cluster with its identifier, in document order. */
 export function buildAddressTable(cluster: Cluster, sites: SiteIndex): AddressRow[] {
-  const rows: AddressRow[] = [];
-  const site = (c: Parameters<SiteIndex['siteOf']>[0]): { site?: string } => {
-    const s = sites.siteOf(c);
-    return s === undefined ? {} : { site: s };
+  const row = (
+    ownerKind: AddressRow['ownerKind'],
+    owner: string,
+    identifier: string,
+    a: { alias: string; address: Cidr; mode: AddressMode; instance?: number },
+  ): AddressRow => {
+    const site = sites.siteOf(a.address);
+    return {
+      identifier,
+      address: formatCidr(a.address),
+      ownerKind,
+      owner,
+      alias: a.alias,
+      ...(a.instance !== undefined ? { instance: a.instance } : {}),
+      mode: a.mode,
+      ...(site !== undefined ? { site } : {}),
+    };
   };
-  for (const v of cluster.vsvrs) {
-    for (const a of v.addresses) {
-      rows.push({
-        identifier: vsvrIdentifier(cluster.mac, a.alias, v.name, a.instance),
-        address: formatCidr(a.address),
-        ownerKind: 'vsvr',
-        owner: v.name,
-        alias: a.alias,
-        instance: a.instance,
-        mode: a.mode,
-        ...site(a.address),
-      });
-    }
-  }
-  for (const f of cluster.filers) {
-    for (const a of f.addresses) {
-      rows.push({
-        identifier: filerIdentifier(cluster.mac, a.alias, f.name),
-        address: formatCidr(a.address),
-        ownerKind: 'filer',
-        owner: f.name,
-        alias: a.alias,
-        mode: a.mode,
-        ...site(a.address),
-      });
-    }
-  }
-  for (const n of cluster.mysqlNodes) {
-    for (const a of n.addresses) {
-      rows.push({
-        identifier: mysqlIdentifier(cluster.mac, a.alias, n.role),
-        address: formatCidr(a.address),
-        ownerKind: 'mysql',
-        owner: n.role,
-        alias: a.alias,
-        mode: a.mode,
-        ...site(a.address),
-      });
-    }
-  }
-  return rows;
+  const mac = cluster.mac;
+  return [
+    ...cluster.vsvrs.flatMap((v) =>
+      v.addresses.map((a) =>
+        row('vsvr', v.name, vsvrIdentifier(mac, a.alias, v.name, a.instance), a),
+      ),
+    ),
+    ...cluster.filers.flatMap((f) =>
+      f.addresses.map((a) => row('filer', f.name, filerIdentifier(mac, a.alias, f.name), a)),
+    ),
+    ...cluster.mysqlNodes.flatMap((n) =>
+      n.addresses.map((a) => row('mysql', n.role, mysqlIdentifier(mac, a.alias, n.role), a)),
+    ),
+  ];
 }
 
 /** The identifier → address worksheet of a cluster (§5.2.6). */
