@@ -41,7 +41,7 @@ export interface LabDescription {
 /** The only address ranges a lab may use (LAB.md "Addresses"). */
 export const LAB_RANGES = ['198.18.0.0/15', '2001:db8::/32'] as const;
 
-const PREFIX = /^[a-z][a-z0-9]{0,11}$/;
+export const PREFIX = /^[a-z][a-z0-9]{0,11}$/;
 const NODE_NAME = /^[a-z][a-z0-9_]{0,30}$/i;
 const SEGMENT = /^[a-z][a-z0-9]{0,11}$/;
 const ETH = /^eth(0|[1-9]\d?)$/;

@@ -1,11 +1,17 @@
 import type { AgentProcess, AgentStartOptions } from './agent-process.js';
 import { spawnAgent } from './agent-process.js';
 import type { LabDescription } from './lab-description.js';
-import { checkLabDescription } from './lab-description.js';
+import { checkLabDescription, PREFIX } from './lab-description.js';
 import { ipBatch, ipJson, run } from './run.js';
 
 /** Namespaces a lab with `prefix` may own: its own and the vsvr namespaces its agents made. */
 export async function labNamespaces(prefix: string): Promise<string[]> {
+  // A prefix with '-' (or one of another shape) could match another lab's namespaces.
+  if (!PREFIX.test(prefix)) {
+    throw new RangeError(
+      `lab prefix "${prefix}" is not 1–12 lower-case letters and digits starting with a letter; use one like vlab`,
+    );
+  }
   const all = await ipJson<{ name: string }>(['netns', 'list']);
   return all.map((n) => n.name).filter((n) => n.startsWith(`${prefix}-`));
 }

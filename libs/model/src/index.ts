@@ -8,6 +8,7 @@ export {
   BASE_KINDS,
   MAX_INTERFACE_NAME_BYTES,
   MGMT_VSVR,
+  OBJECT_NAME_PATTERN,
   parseInterfaceName,
   nextFreeInstance,
 } from './names.js';

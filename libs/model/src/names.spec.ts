@@ -164,6 +164,8 @@ describe('parseInterfaceName', () => {
     { input: 'eth', reason: /"eth".*no instance number/, hint: /eth0/ },
     { input: 'bond', reason: /"bond".*no instance number/, hint: /bond0/ },
     { input: 'eth01', reason: /"eth01".*leading zero.*instance/, hint: /eth1/ },
+    { input: 'mgmt100', reason: /"mgmt100" is above mgmt99/, hint: /mgmt0 to mgmt99/ },
+    { input: 'san100.5', reason: /"san100\.5" is above san99/, hint: /san0 to san99/ },
     { input: 'eth00', reason: /leading zero.*instance/, hint: /eth0/ },
     { input: 'bond0.0', reason: /VLAN tag 0.*1-4094/, hint: /untagged/ },
     { input: 'eth0.0.5', reason: /VLAN tag 0/, hint: /untagged/ },

@@ -10,6 +10,8 @@ export type AliasKind = 'data' | 'mgmt' | 'san';
 
 /** Linux's IFNAMSIZ is 16 including the terminating NUL. */
 export const MAX_INTERFACE_NAME_BYTES = 15;
+/** mgmt#/san# tables are 1000000 + instance·10000 + tag (mgmt) and 2000000 + … (san). */
+export const MAX_FILER_ALIAS_INSTANCE = 99;
 export const MIN_VLAN_TAG = 1;
 export const MAX_VLAN_TAG = 4094;
 
@@ -82,6 +84,12 @@ function parseUncached(text: string): NameResult {
     return fail(
       `"${text}" has a leading zero in its instance number`,
       `write ${kind}${Number(digits)}`,
+    );
+  }
+  if ((kind === 'mgmt' || kind === 'san') && Number(digits) > MAX_FILER_ALIAS_INSTANCE) {
+    return fail(
+      `"${text}" is above ${kind}${MAX_FILER_ALIAS_INSTANCE}: each mgmt#/san# alias has its own routing table, numbered by instance`,
+      `use ${kind}0 to ${kind}${MAX_FILER_ALIAS_INSTANCE}`,
     );
   }
   const vlanTags: number[] = [];
