@@ -35,7 +35,8 @@ export interface DecodeResult {
 
 /**
  * Turns a parsed cluster document (YAML or JSON data) into the domain model, reporting every
- * structural problem with its path. Names come out lower case, addresses canonical.
+ * structural problem with its path. Interface names come out lower case and addresses canonical;
+ * filer, vsvr and role names keep their case, as the DHCP identifiers of §5.2.6.3 print them.
  */
 export function decodeClusterDocument(doc: unknown): DecodeResult {
   const problems = new ProblemList();
