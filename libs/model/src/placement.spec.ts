@@ -124,6 +124,13 @@ describe('placement and the failover-group check (§5.7)', () => {
     expect(analysis.placements.get('v5')?.runsOn).toEqual(['filer2']);
   });
 
+  it('refuses an empty failover group, which would let the vsvr run nowhere', () => {
+    const { errors } = check(clusterDoc({ vsvrs: [vsvrDoc('vs1', { failoverGroup: [] })] }));
+    expect(errors.map((e) => [e.code, e.path])).toEqual([
+      ['vsvr.failover-group', ['vsvrs', 0, 'failoverGroup']],
+    ]);
+  });
+
   it('refuses unknown and repeated filers in a failover group', () => {
     const { errors } = check(
       clusterDoc({

@@ -121,6 +121,14 @@ function placeOne(
   problems: ProblemList,
 ): Placement {
   const explicitGroup = v.failoverGroup !== undefined;
+  if (v.failoverGroup?.length === 0) {
+    problems.error(
+      'vsvr.failover-group',
+      [...v.at, 'failoverGroup'],
+      `${v.name}'s failover group is empty, so it could run on no filer`,
+      'list the filers it may run on, in failover order, or leave failoverGroup out to allow any filer that has its aliases',
+    );
+  }
   const candidates = explicitGroup
     ? resolveGroup(v, filers, problems)
     : cluster.filers.map((f) => f.name);

@@ -20,3 +20,10 @@ export { RouteEntity, RoutingPolicyEntity } from './entities/routing.entity.js';
 export type { RouteOwnerKind } from './entities/routing.entity.js';
 export { SiteEntity, SiteSubnetEntity } from './entities/site.entity.js';
 export { FailoverGroupEntryEntity, VsvrEntity } from './entities/vsvr.entity.js';
+export { ClusterStateStore, StoredClusterError } from './cluster-state/cluster-state.store.js';
+export type {
+  ApplyOptions,
+  ApplyResult,
+  ClusterChange,
+  StoredCluster,
+} from './cluster-state/cluster-state.types.js';

@@ -1,0 +1,184 @@
+import type { Cluster, ClusterDocument, Problem } from '@vsnet/model';
+import { analyzeCluster, decodeClusterDocument, encodeClusterDocument } from '@vsnet/model';
+import type { DataSource, EntityManager } from 'typeorm';
+import { AuditEntity } from '../entities/audit.entity.js';
+import { ClusterEntity } from '../entities/cluster.entity.js';
+import { inTransaction } from '../transaction.js';
+import { diffClusterDocuments } from './cluster-diff.js';
+import { clusterHead, clusterToRows, rowsToDocument } from './cluster-rows.mapper.js';
+import { readDesiredState, replaceDesiredState } from './cluster-rows.repository.js';
+import type {
+  ApplyOptions,
+  ApplyResult,
+  ClusterChange,
+  StoredCluster,
+} from './cluster-state.types.js';
+
+/** The one cluster row (ClusterEntity): its lock serializes every change of the desired state. */
+const CLUSTER_ROW_ID = 1;
+/** Attempts of one apply: a lost race to create the cluster row, or a deadlock, is retried. */
+const APPLY_ATTEMPTS = 3;
+const RETRIED_ERRORS = new Set(['ER_DUP_ENTRY', 'ER_LOCK_DEADLOCK']);
+const AUDIT_TARGET = 'cluster';
+
+/** Thrown when the stored rows do not decode to a valid cluster: the database was changed behind vsnet. */
+export class StoredClusterError extends Error {
+  override readonly name = 'StoredClusterError';
+}
+
+/**
+ * The cluster's desired state in the database, read and replaced as a whole: `apply` validates a
+ * cluster document with `libs/model`, computes its difference from what is stored and, in one
+ * READ COMMITTED transaction holding the cluster row's lock, replaces the rows, bumps the
+ * generation and writes the audit row. Concurrent applies serialize on that lock.
+ */
+export class ClusterStateStore {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * The stored cluster, or `undefined` before the first apply. Reads with `manager`; for a
+   * consistent view, call it in a transaction holding the cluster row's lock (as `apply` and
+   * `export` do): every writer holds that lock for its whole transaction.
+   */
+  async load(manager: EntityManager): Promise<StoredCluster | undefined> {
+    const head = await manager.findOne(ClusterEntity, { where: { id: CLUSTER_ROW_ID } });
+    return head === null ? undefined : this.loadRows(manager, head);
+  }
+
+  /** The stored cluster as the document `apply` accepts unchanged; `undefined` before the first apply. */
+  async export(): Promise<ClusterDocument | undefined> {
+    const stored = await inTransaction(this.dataSource, async (manager) => {
+      const head = await lockClusterRow(manager, 'pessimistic_read');
+      return head === null ? undefined : this.loadRows(manager, head);
+    });
+    return stored === undefined ? undefined : encodeClusterDocument(stored.cluster);
+  }
+
+  /**
+   * Validates `document` and makes it the stored cluster. A document with an error problem is
+   * refused and nothing is written; an empty difference writes nothing and keeps the generation.
+   */
+  async apply(document: unknown, options: ApplyOptions): Promise<ApplyResult> {
+    const decoded = decodeClusterDocument(document);
+    const analysis = analyzeCluster(decoded.cluster);
+    const problems: Problem[] = [...decoded.problems, ...analysis.problems];
+    if (problems.some((p) => p.severity === 'error')) {
+      return { ok: false, problems };
+    }
+    const cluster = decoded.cluster;
+    const next = encodeClusterDocument(cluster);
+    if (options.dryRun) {
+      const stored = await this.load(this.dataSource.manager);
+      const changes = diffClusterDocuments(documentOf(stored), next);
+      return { ok: true, changes, generation: stored?.generation ?? '0', warnings: problems };
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { changes, generation } = await inTransaction(this.dataSource, (manager) =>
+          this.write(manager, cluster, next, options),
+        );
+        return { ok: true, changes, generation, warnings: problems };
+      } catch (error) {
+        if (attempt >= APPLY_ATTEMPTS || !RETRIED_ERRORS.has(driverCode(error) ?? '')) {
+          throw error;
+        }
+      }
+    }
+  }
+
+  /** The write path of `apply`, inside its transaction; the difference is taken under the lock. */
+  private async write(
+    manager: EntityManager,
+    cluster: Cluster,
+    next: ClusterDocument,
+    options: ApplyOptions,
+  ): Promise<{ changes: ClusterChange[]; generation: string }> {
+    const head = await lockClusterRow(manager, 'pessimistic_write');
+    const stored = head === null ? undefined : await this.loadRows(manager, head);
+    const changes = diffClusterDocuments(documentOf(stored), next);
+    if (changes.length === 0) {
+      return { changes, generation: stored?.generation ?? '0' };
+    }
+    const generation = String(BigInt(stored?.generation ?? '0') + 1n);
+    const now = new Date();
+    const row = { ...clusterHead(cluster), generation, updatedAt: now };
+    if (head === null) {
+      // A concurrent first apply makes this fail with ER_DUP_ENTRY; `apply` then retries.
+      await manager.insert(ClusterEntity, { id: CLUSTER_ROW_ID, ...row });
+    } else {
+      await manager.update(ClusterEntity, { id: CLUSTER_ROW_ID }, row);
+    }
+    await replaceDesiredState(manager, clusterToRows(cluster));
+    await manager.insert(AuditEntity, {
+      at: now,
+      principal: options.principal,
+      rpc: options.rpc,
+      target: AUDIT_TARGET,
+      beforeSummary: JSON.stringify(summarize(stored?.cluster, stored?.generation ?? '0')),
+      afterSummary: JSON.stringify({
+        ...summarize(cluster, generation),
+        changes: changes.length,
+      }),
+      peer: options.peer,
+      generation,
+    });
+    return { changes, generation };
+  }
+
+  private async loadRows(manager: EntityManager, head: ClusterEntity): Promise<StoredCluster> {
+    const document = rowsToDocument(head, await readDesiredState(manager));
+    const decoded = decodeClusterDocument(document);
+    const errors = decoded.problems.filter((p) => p.severity === 'error');
+    if (errors.length > 0) {
+      throw new StoredClusterError(
+        `the stored cluster does not decode: ${errors.map((p) => p.message).join('; ')}`,
+      );
+    }
+    return { cluster: decoded.cluster, generation: head.generation };
+  }
+}
+
+function lockClusterRow(
+  manager: EntityManager,
+  mode: 'pessimistic_read' | 'pessimistic_write',
+): Promise<ClusterEntity | null> {
+  return manager
+    .createQueryBuilder(ClusterEntity, 'cluster')
+    .setLock(mode)
+    .where('cluster.id = :id', { id: CLUSTER_ROW_ID })
+    .getOne();
+}
+
+function documentOf(stored: StoredCluster | undefined): ClusterDocument | undefined {
+  return stored === undefined ? undefined : encodeClusterDocument(stored.cluster);
+}
+
+/** Counts for the audit row: small enough for NDB's inline TEXT part, enough to see the scale. */
+function summarize(cluster: Cluster | undefined, generation: string): Record<string, unknown> {
+  if (cluster === undefined) {
+    return { generation, empty: true };
+  }
+  const addresses =
+    cluster.filers.reduce((n, f) => n + f.addresses.length, 0) +
+    cluster.vsvrs.reduce((n, v) => n + v.addresses.length, 0) +
+    cluster.mysqlNodes.reduce((n, m) => n + m.addresses.length, 0);
+  return {
+    generation,
+    filers: cluster.filers.length,
+    interfaces: cluster.filers.reduce((n, f) => n + f.interfaces.length, 0),
+    vsvrs: cluster.vsvrs.length,
+    addresses,
+    mysqlNodes: cluster.mysqlNodes.length,
+    sites: cluster.sites.length,
+    routingPolicies: cluster.routingPolicies.length,
+  };
+}
+
+function driverCode(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) {
+    return undefined;
+  }
+  const e = error as { code?: unknown; driverError?: { code?: unknown } };
+  const code = e.driverError?.code ?? e.code;
+  return typeof code === 'string' ? code : undefined;
+}

@@ -1,0 +1,44 @@
+import type { Cluster, Problem } from '@vsnet/model';
+
+/** Who asked for a change and how; copied into the audit row written with it. */
+export interface ApplyOptions {
+  /** Compute and return the difference, write nothing. */
+  readonly dryRun: boolean;
+  readonly principal: string;
+  /** Full gRPC method name, e.g. `/vsnet.v1.Cluster/Apply`. */
+  readonly rpc: string;
+  /** Caller's address as the transport saw it. */
+  readonly peer: string;
+}
+
+/**
+ * One difference between the stored cluster and a document. Paths name list elements by their
+ * key, not their index: `vsvrs[VsvrA].addresses[10.2.2.1/24]`, `filers[Filer1].interfaces[bond0]`.
+ */
+export interface ClusterChange {
+  readonly kind: 'add' | 'remove' | 'change';
+  readonly path: string;
+  readonly before?: unknown;
+  readonly after?: unknown;
+}
+
+export type ApplyResult =
+  | {
+      readonly ok: false;
+      /** Every problem of the document, errors and warnings; at least one is an error. */
+      readonly problems: readonly Problem[];
+    }
+  | {
+      readonly ok: true;
+      readonly changes: readonly ClusterChange[];
+      /** The generation now stored (unchanged by a dry run or an empty difference). */
+      readonly generation: string;
+      readonly warnings: readonly Problem[];
+    };
+
+/** The desired state as stored, with the generation that the last committed change gave it. */
+export interface StoredCluster {
+  readonly cluster: Cluster;
+  /** BIGINT as a decimal string; `'0'` is never stored (the first apply makes it 1). */
+  readonly generation: string;
+}
