@@ -12,13 +12,14 @@ const link = (namespace: string, name: string) =>
   state.links.find((l) => l.namespace === namespace && l.name === name);
 
 describe('desired state of lab-cluster.yaml filer1', () => {
-  it('configures eth# (MTU, up) and puts bond members under their bond', () => {
+  it('configures eth# (MTU, up) and puts bond members under their bond, other links under none', () => {
     expect(link('', 'eth0')).toEqual({
       namespace: '',
       name: 'eth0',
       kind: 'physical',
       up: true,
       mtu: 1500,
+      master: '',
     });
     expect(link('', 'eth1')).toEqual({
       namespace: '',
@@ -37,6 +38,7 @@ describe('desired state of lab-cluster.yaml filer1', () => {
       kind: 'bond',
       up: true,
       mtu: 9000,
+      master: '',
       bond: { mode: '802.3ad', miimon: 100, lacpRate: 'fast' },
     });
   });

@@ -32,7 +32,8 @@ export const VSVR_NAMESPACE_SYSCTLS: readonly (readonly [string, string])[] = [
 /**
  * NodeSpec → the kernel objects the filer must hold (ARCHITECTURE §6). Pure and deterministic.
  *
- * - filer namespace (''): eth# configured (MTU, up, bond membership); bond#/fail# bonds; `x.N`
+ * - filer namespace (''): eth# configured (MTU, up, bond membership: a link of the spec that
+ *   is no bond's member belongs to none, `master: ''`); bond#/fail# bonds; `x.N`
  *   vlans; mgmt#/san# macvlans (mode bridge) on their lower, or vlans for `mgmt0.5`-style
  *   aliases; the filer's addresses on them, each with a source rule into its alias's table,
  *   which holds the connected subnet and the alias's routes.
@@ -141,7 +142,8 @@ function filerLinks(specLinks: readonly LinkSpec[]): DesiredLink[] {
       name: l.name,
       up: true,
       mtu: l.mtu,
-      ...(masterOf.has(l.name) ? { master: masterOf.get(l.name) } : {}),
+      // '' for every other link: one taken out of a bond leaves it (`nomaster`).
+      master: masterOf.get(l.name) ?? '',
     };
     switch (l.kind) {
       case 'physical':

@@ -15,7 +15,10 @@ export interface DataplaneDriver {
   apply(plan: DataplanePlan): Promise<ApplyReport>;
   /** Reads the kernel again and lists every difference from `spec` (empty: it matches). */
   verify(spec: NodeSpec): Promise<Drift[]>;
-  /** IP, TCP and UDP counters of each vsvr namespace, by vsvr name. */
+  /**
+   * IP, TCP and UDP counters of each vsvr namespace, by vsvr name. Every vsvr namespace has an
+   * entry: one whose read failed has empty counter maps and its `error`.
+   */
   counters(): Promise<Record<string, VsvrCounters>>;
 }
 
@@ -193,4 +196,6 @@ export interface VsvrCounters {
   readonly ip: Record<string, number>;
   readonly tcp: Record<string, number>;
   readonly udp: Record<string, number>;
+  /** Why the counters could not be read (the maps are then empty); unset when they were. */
+  readonly error?: string;
 }

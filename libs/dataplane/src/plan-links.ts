@@ -14,7 +14,11 @@ export interface LinkPlan {
   readonly links: Operation[];
   /** Bond membership, once every bond exists (a member goes down, joins, comes up). */
   readonly memberships: Operation[];
-  /** Links that are removed or re-created: what was on them is gone with them. */
+  /**
+   * Links that are removed or re-created, closed over everything above them (vlans, macvlans,
+   * a vsvr's macvlans on a filer link): all are gone, with their addresses and routes, and
+   * what is wanted of them is planned again.
+   */
   readonly replaced: ReadonlySet<string>;
 }
 
@@ -32,12 +36,38 @@ export function planLinks(
   const removals: Operation[] = [];
   const links: Operation[] = [];
   const memberships: Operation[] = [];
-  const replaced = new Set<string>();
+
+  // Links that go: each desired link that must be re-created, each extra link vsnet owns, and
+  // everything above one of them (see {@link closeOver}), which the kernel deletes with it.
+  const extra = observed.filter((l) => !wanted.has(linkKey(l)) && managed(l));
+  const roots = [
+    ...desired.flatMap((l) => {
+      const current = byKey.get(linkKey(l));
+      return current !== undefined && mustRecreate(l, current) ? [current] : [];
+    }),
+    ...extra,
+  ];
+  const replaced = closeOver(new Set(roots.map(linkKey)), observed);
+  // Only what sits on nothing else that goes is removed: the rest dies with it.
+  const onGone = (l: ObservedLink): boolean =>
+    l.lower !== undefined &&
+    replaced.has(linkKey({ namespace: l.lowerNamespace ?? l.namespace, name: l.lower }));
+  for (const link of topDown(roots.filter((l) => !onGone(l)))) {
+    removals.push(removeOp(link));
+  }
 
   for (const link of bottomUp(desired)) {
-    const current = byKey.get(linkKey(link));
-    const fresh = current === undefined || mustRecreate(link, current);
-    if (link.master !== undefined && (fresh || link.master !== (current.master ?? ''))) {
+    const observedLink = byKey.get(linkKey(link));
+    const current =
+      observedLink !== undefined && !replaced.has(linkKey(observedLink)) ? observedLink : undefined;
+    const fresh = current === undefined;
+    // A member of a bond that goes is released by the kernel: it belongs to none.
+    const currentMaster =
+      current?.master !== undefined &&
+      !replaced.has(linkKey({ namespace: current.namespace, name: current.master }))
+        ? current.master
+        : '';
+    if (link.master !== undefined && link.master !== (fresh ? '' : currentMaster)) {
       memberships.push(
         changeOp(
           link,
@@ -58,10 +88,6 @@ export function planLinks(
       links.push(changeOp(link, fullChange(link), 'absent'));
       continue;
     }
-    if (current !== undefined) {
-      replaced.add(linkKey(current));
-      removals.push(removeOp(current));
-    }
     links.push({
       item: linkItem(link),
       namespace: link.lowerNamespace ?? link.namespace,
@@ -69,19 +95,37 @@ export function planLinks(
       command: linkAddCommand(link),
       change: { object: 'link', action: 'create', link },
       expected: describe(link),
-      actual: current === undefined ? 'absent' : describe(current),
+      actual: observedLink === undefined ? 'absent' : describe(observedLink),
     });
-    if (link.up && link.master === undefined) {
+    if (link.up && !link.master) {
       links.push(changeOp(link, { up: true }, 'created down'));
     }
   }
-
-  const extra = observed.filter((l) => !wanted.has(linkKey(l)) && managed(l));
-  for (const link of topDown(extra)) {
-    replaced.add(linkKey(link));
-    removals.push(removeOp(link));
-  }
   return { removals, links, memberships, replaced };
+}
+
+/**
+ * `gone` and every observed link above one of its links, which the kernel deletes with it: a
+ * vlan or macvlan on it (`lower`, in `lowerNamespace` when another namespace's), and so on up.
+ * A member of a bond that goes is not deleted but released; the caller plans it again.
+ */
+function closeOver(gone: Set<string>, observed: readonly ObservedLink[]): Set<string> {
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const l of observed) {
+      const key = linkKey(l);
+      if (
+        !gone.has(key) &&
+        l.lower !== undefined &&
+        gone.has(linkKey({ namespace: l.lowerNamespace ?? l.namespace, name: l.lower }))
+      ) {
+        gone.add(key);
+        grew = true;
+      }
+    }
+  }
+  return gone;
 }
 
 function mustRecreate(want: DesiredLink, have: ObservedLink): boolean {

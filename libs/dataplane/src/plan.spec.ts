@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import type { NodeSpec } from '@vsnet/model';
+import type { ClusterDocument, NodeSpec } from '@vsnet/model';
 import { createDryRunDriver } from './dry-run/dry-run.driver.js';
 import type { ObservedState, Operation } from './driver.js';
 import { planDataplane } from './plan.js';
@@ -289,5 +289,98 @@ describe('ownership: nothing vsnet does not manage is touched', () => {
     expect(ops).toContain(
       'route:create route replace 198.19.20.0/24 via 198.18.1.1 dev data0 table 254 proto static',
     );
+  });
+});
+
+type Interfaces = ClusterDocument['filers'][number]['interfaces'];
+
+/** The bonded filer, with its interfaces changed by `edit`. */
+function bondedWith(edit: (interfaces: Interfaces) => Interfaces): NodeSpec {
+  const doc = bondedClusterDocument();
+  const [filer] = doc.filers;
+  return compileSpecs({
+    ...doc,
+    filers: [{ ...filer, interfaces: edit(filer?.interfaces ?? []) }],
+  })[0] as NodeSpec;
+}
+
+describe('re-created links and bond membership', () => {
+  const bonded = compileSpecs(bondedClusterDocument())[0] as NodeSpec;
+
+  it('re-creating a bond (new mode) plans again what sits on it: vlans, vsvr macvlans, their addresses, a failover membership', async () => {
+    const driver = await applied(bonded, 'p-');
+    const changed = bondedWith((all) =>
+      all.map((i) => (i.name === 'bond1' ? { ...i, mode: '802.3ad' } : i)),
+    );
+    const ops = driver.plan(changed, await driver.inspect()).operations;
+    const commands = ops.map((o) => `${phase(o)} ${o.command}`);
+    expect(commands).toContain('link:remove link del dev bond1');
+    // Only the bond is removed: what is on it dies with it.
+    expect(commands.filter((c) => c.startsWith('link:remove'))).toEqual([
+      'link:remove link del dev bond1',
+    ]);
+    const at = (prefix: string): number => commands.findIndex((c) => c.startsWith(prefix));
+    expect(at('link:create link add bond1 ')).toBeGreaterThan(at('link:remove'));
+    expect(at('link:create link add link bond1 name bond1.20')).toBeGreaterThan(
+      at('link:create link add bond1 '),
+    );
+    expect(at('link:create link add data0 link bond1 netns p-vs-tagged')).toBeGreaterThan(
+      at('link:create link add bond1 '),
+    );
+    expect(commands).toContainEqual(
+      expect.stringMatching(/^link:create link add link data0 name data0\.5 .*type vlan id 5$/),
+    );
+    expect(commands).toContain('address:create addr add 198.18.5.21/24 dev data0.5');
+    expect(commands).toContain('address:create addr add 198.18.1.22/24 dev data0');
+    // The members of the re-created bond and the vlan re-created under fail0 join again.
+    expect(commands.filter((c) => c.startsWith('link:change') && c.includes(' master '))).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('link set dev eth2 master bond1'),
+        expect.stringContaining('link set dev eth3 master bond1'),
+        expect.stringContaining('link set dev bond1.20 master fail0'),
+      ]),
+    );
+    const report = await driver.apply({ operations: ops });
+    expect(report.items.filter((i) => i.status === 'failed')).toEqual([]);
+    expect(await driver.verify(changed)).toEqual([]);
+    expect(driver.plan(changed, await driver.inspect()).operations).toEqual([]);
+  });
+
+  it('re-creating a vsvr macvlan on a new lower plans again the vlan on it and its addresses', async () => {
+    const driver = await applied(bonded, 'p-');
+    const observed = await driver.inspect();
+    const moved: ObservedState = {
+      ...observed,
+      links: observed.links.map((l) =>
+        l.namespace === 'p-vs-tagged' && l.name === 'data0' ? { ...l, lower: 'bond0' } : l,
+      ),
+    };
+    const commands = driver.plan(bonded, moved).operations.map((o) => `${phase(o)} ${o.command}`);
+    expect(commands[0]).toBe('link:remove link del dev data0');
+    expect(commands).toContainEqual(
+      expect.stringMatching(/^link:create link add link data0 name data0\.5 .*type vlan id 5$/),
+    );
+    expect(commands).toContain('address:create addr add 198.18.5.21/24 dev data0.5');
+  });
+
+  it('a link taken out of a bond leaves it (nomaster), and verify reports it until then', async () => {
+    const withEth4 = (members: string[]) =>
+      bondedWith((all) => [
+        { name: 'eth4' },
+        ...all.map((i) => (i.name === 'bond0' ? { ...i, members } : i)),
+      ]);
+    const driver = await applied(withEth4(['eth0', 'eth1', 'eth4']), 'p-');
+    const smaller = withEth4(['eth0', 'eth1']);
+    expect(await driver.verify(smaller)).toContainEqual(
+      expect.objectContaining({ item: 'link eth4 in the filer namespace' }),
+    );
+    const ops = driver.plan(smaller, await driver.inspect()).operations;
+    expect(ops.map((o) => o.command)).toEqual([
+      'link set dev eth4 down\nlink set dev eth4 nomaster\nlink set dev eth4 up',
+    ]);
+    await driver.apply({ operations: ops });
+    expect(await driver.verify(smaller)).toEqual([]);
+    const eth4 = (await driver.inspect()).links.find((l) => l.name === 'eth4');
+    expect(eth4?.master).toBeUndefined();
   });
 });

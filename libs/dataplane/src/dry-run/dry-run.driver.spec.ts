@@ -1,5 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import type { NodeSpec } from '@vsnet/model';
+import type { ObservedLink } from '../driver.js';
+import { removeOp } from '../plan-links.js';
+import { bondedClusterDocument } from '../testing/bonded-cluster.js';
 import { smallClusterDocument } from '../testing/small-cluster.js';
 import { compileSpecs } from '../testing/specs.js';
 import { createDryRunDriver } from './dry-run.driver.js';
@@ -67,5 +70,20 @@ describe('dry-run driver', () => {
       expected: 'present',
       actual: 'absent',
     });
+  });
+
+  it('deleting a bond releases its members, as the kernel does', async () => {
+    const [bonded] = compileSpecs(bondedClusterDocument()) as [NodeSpec];
+    const driver = createDryRunDriver();
+    await driver.apply(driver.plan(bonded, await driver.inspect()));
+    const bond0 = (await driver.inspect()).links.find((l) => l.name === 'bond0');
+    expect(bond0).toBeDefined();
+    const report = await driver.apply({ operations: [removeOp(bond0 as ObservedLink)] });
+    expect(report.items).toEqual([
+      { item: 'link bond0 in the filer namespace', status: 'removed' },
+    ]);
+    const links = (await driver.inspect()).links;
+    expect(links.filter((l) => l.master === 'bond0')).toEqual([]);
+    expect(links.find((l) => l.name === 'eth0')).toBeDefined();
   });
 });

@@ -20,7 +20,8 @@ export class MemoryKernelError extends Error {}
  * An in-memory kernel: namespaces, links, addresses, routes and rules, with the checks the
  * real one makes that matter to plan order (a namespace or lower must exist, a name or address
  * must be free, a macvlan's MTU fits its lower, a gateway is on a connected subnet of an up
- * link) and its cascades (a deleted namespace or link takes what was on it).
+ * link) and its cascades (a deleted namespace or link takes what was on it; a deleted bond
+ * releases its members).
  */
 export class MemoryKernel {
   private readonly namespaces = new Set<string>();
@@ -188,6 +189,14 @@ export class MemoryKernel {
       o.namespace === link.namespace && o.dev === link.name;
     deleteWhere(this.addresses, on);
     deleteWhere(this.routes, on);
+    // A deleted bond releases its members.
+    for (const member of [...this.links.values()]) {
+      if (member.namespace === link.namespace && member.master === link.name) {
+        const released: { -readonly [K in keyof ObservedLink]: ObservedLink[K] } = { ...member };
+        delete released.master;
+        this.putLink(released);
+      }
+    }
     for (const upper of [...this.links.values()]) {
       if (
         upper.lower === link.name &&

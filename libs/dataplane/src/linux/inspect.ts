@@ -80,7 +80,9 @@ export async function readKernel(access: KernelAccess): Promise<ObservedState> {
     readNamespace(filer, ['rule show'], access.timeoutMs, true),
   ]);
   if (filerDocs === 'gone' || filerRules6 === 'gone') {
-    throw new DataplaneKernelError(`filer namespace ${filer} does not exist`);
+    throw new DataplaneKernelError(
+      `filer namespace ${filer} does not exist: create it (ip netns add ${filer}), or set VSNET_AGENT_FILER_NAMESPACE to an existing namespace`,
+    );
   }
   const [linkJson, addrJson, routeJson, ruleJson] = filerDocs as [
     IpLinkJson[],

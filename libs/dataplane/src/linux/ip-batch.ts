@@ -42,7 +42,7 @@ export async function runIpBatch(
   });
   const failures = parseBatchFailures(result.stderr);
   const fatal = result.timedOut
-    ? `ip timed out after ${timeoutMs} ms`
+    ? `ip timed out after ${timeoutMs} ms: raise VSNET_AGENT_COMMAND_TIMEOUT_MS, or check for a hung netlink`
     : (result.spawnError ??
       (result.code !== 0 && failures.size === 0
         ? result.stderr.trim() || `ip exited with ${String(result.code)}`

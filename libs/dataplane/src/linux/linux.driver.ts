@@ -33,6 +33,16 @@ export interface LinuxDriverOptions {
   readonly reuseReadMs?: number;
 }
 
+/** How the driver reaches the kernel; unit tests give their own (linux.driver.spec.ts). */
+export interface KernelIo {
+  readonly readKernel: typeof readKernel;
+  readonly applyOperations: typeof applyOperations;
+  readonly listVsvrNamespaces: typeof listVsvrNamespaces;
+  readonly runProcess: typeof runProcess;
+}
+
+const LINUX_IO: KernelIo = { readKernel, applyOperations, listVsvrNamespaces, runProcess };
+
 export interface LinuxDriver extends DataplaneDriver {
   readonly kind: 'linux';
   /** Resolves when every background announcement (arping) has ended. */
@@ -50,8 +60,12 @@ export interface LinuxDriver extends DataplaneDriver {
  * `apply` carried out (on the dry-run's in-memory kernel): a reconcile soon after another
  * reads nothing. The kernel is read again when that view is older than `reuseReadMs`, after
  * any failed operation, and always by `verify`, which is how drift made outside vsnet is found.
+ * A read that an apply started or ended during is returned but not kept: it may predate it.
  */
-export function createLinuxDriver(options: LinuxDriverOptions): LinuxDriver {
+export function createLinuxDriver(
+  options: LinuxDriverOptions,
+  io: KernelIo = LINUX_IO,
+): LinuxDriver {
   const access: KernelAccess = {
     filerNamespace: options.filerNamespace,
     namespacePrefix: options.namespacePrefix,
@@ -62,10 +76,17 @@ export function createLinuxDriver(options: LinuxDriverOptions): LinuxDriver {
   const announcer = new Announcer();
   const names = new VsvrNames(options.namespacePrefix);
   let view: { kernel: MemoryKernel; readAt: number } | undefined;
+  // Bumped when an apply starts and when it ends: a read that saw it change (it raced an
+  // apply) may hold the kernel from before that apply, and is not kept as the view.
+  let applyEpoch = 0;
+  let applying = 0;
 
   const read = async (): Promise<ObservedState> => {
-    const state = await readKernel(access);
-    view = { kernel: MemoryKernel.of(state), readAt: Date.now() };
+    const epoch = applyEpoch;
+    const state = await io.readKernel(access);
+    if (epoch === applyEpoch && applying === 0) {
+      view = { kernel: MemoryKernel.of(state), readAt: Date.now() };
+    }
     return state;
   };
 
@@ -85,7 +106,16 @@ export function createLinuxDriver(options: LinuxDriverOptions): LinuxDriver {
       if (plan.operations.length === 0) {
         return applyReport([]);
       }
-      const { outcomes, announceErrors } = await applyOperations(plan, access, announcer);
+      applyEpoch++;
+      applying++;
+      let result: Awaited<ReturnType<KernelIo['applyOperations']>>;
+      try {
+        result = await io.applyOperations(plan, access, announcer);
+      } finally {
+        applyEpoch++;
+        applying--;
+      }
+      const { outcomes, announceErrors } = result;
       const current = view;
       view = undefined;
       if (current !== undefined && outcomes.every((o) => o.error === undefined)) {
@@ -117,18 +147,24 @@ export function createLinuxDriver(options: LinuxDriverOptions): LinuxDriver {
       return driftsOf(planDataplane(spec, observed, { namespacePrefix: options.namespacePrefix }));
     },
     async counters(): Promise<Record<string, VsvrCounters>> {
-      const namespaces = await listVsvrNamespaces(access);
+      const namespaces = await io.listVsvrNamespaces(access);
       const read = await mapLimit(namespaces, access.concurrency, async (ns) => {
-        const r = await runProcess(
+        const r = await io.runProcess(
           'ip',
           ['netns', 'exec', ns, 'cat', '/proc/net/snmp', '/proc/net/snmp6'],
           {
             timeoutMs: access.timeoutMs,
           },
         );
-        return r.code === 0 ? ([[names.nameOf(ns), parseSnmp(r.stdout)]] as const) : [];
+        const error = r.timedOut
+          ? `reading the counters timed out after ${access.timeoutMs} ms`
+          : (r.spawnError ?? (r.stderr.trim() || `exited with ${String(r.code)}`));
+        return [
+          names.nameOf(ns),
+          r.code === 0 ? parseSnmp(r.stdout) : { ip: {}, tcp: {}, udp: {}, error },
+        ] as const;
       });
-      return Object.fromEntries(read.flat());
+      return Object.fromEntries(read);
     },
     announcementsIdle: () => announcer.idle(),
   };

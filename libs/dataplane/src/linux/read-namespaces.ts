@@ -60,7 +60,7 @@ export async function readNamespaces(
     });
     if (next !== docs.length) {
       throw new Error(
-        `reading ${namespaces.length} namespaces gave ${docs.length} documents, not ${next}`,
+        `reading ${namespaces.length} namespaces gave ${docs.length} documents, not ${next}: the namespaces changed during the read; the next apply reads them again`,
       );
     }
     return reads;

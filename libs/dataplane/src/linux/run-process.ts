@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 
 export interface ProcessResult {
   /** Exit code; null when the process was killed (its timeout, or a signal). */
@@ -19,8 +19,13 @@ export interface RunOptions {
 const MAX_OUTPUT_BYTES = 256 * 1024 * 1024;
 
 /**
- * Runs a program with an argument vector (never a shell string) and a timeout; resolves with
- * its exit code and output whatever happens, so callers map failures to items.
+ * Runs a program with an argument vector (never a shell string) and a timeout; resolves once
+ * with its exit code and output whatever happens, so callers map failures to items.
+ *
+ * The program runs in its own process group (`detached`), and a timeout kills that whole
+ * group: `ip netns exec … ip -batch` and `xargs → sh → arping` leave grandchildren that killing
+ * the direct child alone would leave running. The promise settles when the timeout fires,
+ * without waiting for a process that escaped the group to close the pipes.
  */
 export function runProcess(
   file: string,
@@ -28,31 +33,65 @@ export function runProcess(
   options: RunOptions,
 ): Promise<ProcessResult> {
   return new Promise((resolve) => {
-    const child = execFile(
-      file,
-      args,
-      {
-        timeout: options.timeoutMs,
-        killSignal: 'SIGKILL',
-        maxBuffer: MAX_OUTPUT_BYTES,
-        encoding: 'utf8',
-      },
-      (error, stdout, stderr) => {
-        const e = error as
-          (NodeJS.ErrnoException & { killed?: boolean; code?: number | string }) | null;
-        const spawnFailed =
-          e !== null &&
-          typeof e.code === 'string' &&
-          e.code !== 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER';
-        resolve({
-          code: e === null ? 0 : typeof e.code === 'number' ? e.code : null,
-          stdout,
-          stderr,
-          timedOut: e?.killed === true,
-          ...(spawnFailed ? { spawnError: `${file}: ${e.message}` } : {}),
-        });
-      },
-    );
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    let timedOut = false;
+    const child = spawn(file, args, { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+
+    const finish = (code: number | null, spawnError?: string): void => {
+      if (settled) {
+        return;
+      }
+      settled = true;
+      clearTimeout(timer);
+      resolve({
+        code,
+        stdout: Buffer.concat(stdout).toString('utf8'),
+        stderr: Buffer.concat(stderr).toString('utf8'),
+        timedOut,
+        ...(spawnError !== undefined ? { spawnError } : {}),
+      });
+    };
+    /** Kills the child and everything it started; stops reading from them. */
+    const killGroup = (): void => {
+      if (child.pid !== undefined) {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'ESRCH') {
+            child.kill('SIGKILL');
+          }
+        }
+      }
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+    };
+    const collect =
+      (into: Buffer[]) =>
+      (chunk: Buffer): void => {
+        size += chunk.length;
+        into.push(chunk);
+        if (size > MAX_OUTPUT_BYTES) {
+          killGroup();
+          finish(null);
+        }
+      };
+
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup();
+      finish(null);
+    }, options.timeoutMs);
+    child.stdout?.on('data', collect(stdout));
+    child.stderr?.on('data', collect(stderr));
+    child.on('error', (e) => {
+      if (child.pid === undefined) {
+        finish(null, `${file}: ${e.message}`);
+      }
+    });
+    child.on('close', (code) => finish(code));
     // A process that exits before reading its input must not crash us with EPIPE.
     child.stdin?.on('error', () => undefined);
     child.stdin?.end(options.input ?? '');
