@@ -19,12 +19,19 @@ export type LogLine = Record<string, unknown> & { msg: string };
 export class AgentProcess {
   readonly logs: LogLine[] = [];
   readonly stderr: string[] = [];
+  /** Lines of stdout that are not JSON log lines (the agent should print none). */
+  readonly badLines: string[] = [];
   private readonly exited: Promise<number | null>;
   private waiters: { match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[] = [];
 
   private constructor(private readonly child: ChildProcess) {
     createInterface({ input: child.stdout! }).on('line', (text) => {
-      const line = JSON.parse(text) as LogLine;
+      const line = parseLogLine(text);
+      if (line === undefined) {
+        // A throw here would crash the test worker; the line shows up in the next error instead.
+        this.badLines.push(text);
+        return;
+      }
       this.logs.push(line);
       const matched = this.waiters.filter((w) => w.match(line));
       this.waiters = this.waiters.filter((w) => !matched.includes(w));
@@ -51,7 +58,9 @@ export class AgentProcess {
     const listening = await Promise.race([
       agent.waitForLog((l) => l.msg === 'listening'),
       agent.exited.then((code) => {
-        throw new Error(`the agent exited with ${code} before listening: ${agent.stderr.join('')}`);
+        throw new Error(
+          `the agent exited with ${code} before listening: ${agent.stderr.join('')}${agent.badLinesNote()}`,
+        );
       }),
     ]);
     return { agent, address: String(listening.address) };
@@ -70,7 +79,16 @@ export class AgentProcess {
     return withTimeout(
       new Promise<LogLine>((resolve) => this.waiters.push({ match, resolve })),
       'the agent to log the expected line',
-    );
+    ).catch((err: unknown) => {
+      throw new Error(`${err instanceof Error ? err.message : String(err)}${this.badLinesNote()}`);
+    });
+  }
+
+  /** The non-JSON stdout lines, for an error message; '' when there are none. */
+  badLinesNote(): string {
+    return this.badLines.length === 0
+      ? ''
+      : `; stdout had ${this.badLines.length} line(s) that are not JSON, first: ${JSON.stringify(this.badLines[0])}`;
   }
 
   /** Sends `signal` and resolves with the exit code. */
@@ -81,11 +99,24 @@ export class AgentProcess {
     return withTimeout(this.exited, `the agent to exit after ${signal}`);
   }
 
-  /** For afterAll: kills the process by pid if it still runs. */
-  kill(): void {
+  /** For afterAll: kills the process by pid if it still runs; resolves once it has exited. */
+  async kill(): Promise<void> {
     if (this.child.exitCode === null && this.child.signalCode === null) {
       process.kill(this.pid, 'SIGKILL');
     }
+    await withTimeout(this.exited, 'the killed agent to exit');
+  }
+}
+
+/** A JSON log line, or undefined when `text` is not one. */
+export function parseLogLine(text: string): LogLine | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && typeof (value as LogLine).msg === 'string'
+      ? (value as LogLine)
+      : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -11,7 +11,7 @@ import type { AgentEvents } from './agent-events.js';
 import { AgentError } from './agent.errors.js';
 import type { AgentErrorCode } from './agent.errors.js';
 import { applyResponseToWire, stateToWire, watchMessageToWire } from './agent.mapper.js';
-import type { ApplyCommand } from './apply.types.js';
+import type { ApplyCommand, ApplyOutcome } from './apply.types.js';
 import {
   DEFAULT_HEARTBEAT_INTERVAL_MS,
   MAX_HEARTBEAT_INTERVAL_MS,
@@ -22,8 +22,37 @@ import type { Logger } from './logger.js';
 import { errorMessage } from './logger.js';
 import type { ReconcilerService } from './reconciler.service.js';
 
-/** Trailer of a failed Apply (ABORTED): the ApplyResponse, so the caller sees every item. */
+/**
+ * Trailer of a failed Apply (ABORTED): the ApplyResponse, cut to the first
+ * {@link TRAILER_ITEM_LIMIT} failed items and drift entries and without the plan, because
+ * clients accept only about 64 KiB of headers. The totals are in the two count trailers.
+ */
 export const APPLY_RESPONSE_TRAILER = 'vsnet-apply-response-bin';
+/** How many items failed in all (the response trailer may carry fewer). */
+export const FAILED_ITEMS_TRAILER = 'vsnet-failed-items';
+/** How many drift entries remained in all. */
+export const DRIFT_TRAILER = 'vsnet-drift';
+/** Why a FAILED_PRECONDITION was refused: FENCED, STALE_GENERATION or GENERATION_CONFLICT. */
+export const REASON_TRAILER = 'vsnet-reason';
+export const TRAILER_ITEM_LIMIT = 50;
+
+const REASONS: Partial<Record<AgentErrorCode, string>> = {
+  fenced: 'FENCED',
+  'stale-generation': 'STALE_GENERATION',
+  'generation-conflict': 'GENERATION_CONFLICT',
+};
+
+/** The failed apply's outcome as it fits a trailer, and the sentence that says what was cut. */
+function trailerOutcome(outcome: ApplyOutcome): { outcome: ApplyOutcome; note: string } {
+  const failed = outcome.items.filter((i) => i.status === 'failed');
+  const items = failed.slice(0, TRAILER_ITEM_LIMIT);
+  const drift = outcome.drift.slice(0, TRAILER_ITEM_LIMIT);
+  const note = `the ${APPLY_RESPONSE_TRAILER} trailer carries ${items.length} of ${failed.length} failed item(s) and ${drift.length} of ${outcome.drift.length} difference(s), without the plan; GetState and the agent log show the rest`;
+  return {
+    outcome: { ...outcome, items, drift, plan: { ...outcome.plan, operations: [] } },
+    note,
+  };
+}
 
 /** Open Watch streams, so a stopping agent can end them instead of waiting on them. */
 export class WatchStreams {
@@ -93,13 +122,22 @@ export function agentHandlers(
     }
     if (err instanceof AgentError) {
       const metadata = new grpc.Metadata();
-      if (err.outcome !== undefined) {
-        metadata.set(
-          APPLY_RESPONSE_TRAILER,
-          serializeApplyResponse(applyResponseToWire(err.outcome)),
-        );
+      let details = err.message;
+      const reason = REASONS[err.code];
+      if (reason !== undefined) {
+        metadata.set(REASON_TRAILER, reason);
       }
-      return { code: statusOf(err.code), details: err.message, metadata };
+      if (err.outcome !== undefined) {
+        const { outcome, note } = trailerOutcome(err.outcome);
+        metadata.set(APPLY_RESPONSE_TRAILER, serializeApplyResponse(applyResponseToWire(outcome)));
+        metadata.set(
+          FAILED_ITEMS_TRAILER,
+          String(err.outcome.items.filter((i) => i.status === 'failed').length),
+        );
+        metadata.set(DRIFT_TRAILER, String(err.outcome.drift.length));
+        details = `${details} (${note})`;
+      }
+      return { code: statusOf(err.code), details, metadata };
     }
     logger.error(`${method} failed unexpectedly: ${errorMessage(err)}`, { method });
     return { code: grpc.status.INTERNAL, details: `${method} failed: ${errorMessage(err)}` };

@@ -69,7 +69,9 @@ describe('ReconcilerService', () => {
     const { reconciler } = await reconcilerFixture(dir.path, 'filer1', driver);
     const err = await refusal(reconciler.apply(command(spec, 1n, 9n)));
     expect(err.code).toBe('driver-failed');
-    expect(err.message).toBe('the dry-run driver failed: netlink socket closed');
+    expect(err.message).toBe(
+      "the dry-run driver failed, so the kernel may be partly changed; check the agent log and retry the apply once the cause is fixed (the kernel's own error follows): netlink socket closed",
+    );
     expect(reconciler.status()).toMatchObject({ epoch: 9n, generation: 0n });
   });
 
@@ -101,7 +103,12 @@ describe('ReconcilerService', () => {
     const changed = { ...spec, vsvrs: other.vsvrs, hash: 'c'.repeat(64) };
     const err = await refusal(reconciler.apply(command(changed, 2n)));
     expect(err.code).toBe('apply-failed');
-    expect(err.message).toMatch(/^generation 2 was not applied: \d+ item\(s\) failed \(first: /);
+    expect(err.message).toMatch(
+      /^generation 2 was not applied \(the node keeps generation 1\): \d+ item\(s\) failed \(first: /,
+    );
+    expect(err.message).toMatch(
+      /; the failed items and differences are in the response, and each item's kernel error in the agent log$/,
+    );
     expect(err.outcome?.generation).toBe(1n);
     expect(err.outcome?.items.some((i) => i.status === 'failed')).toBe(true);
     expect(events.map((e) => e.kind)).toEqual(['applied', 'apply-failed']);
@@ -180,5 +187,27 @@ describe('ReconcilerService', () => {
     await expect(wrong.reconciler.restoreFromCache()).rejects.toThrow(
       /holds the spec of filer filer1, not of filer3; point VSNET_AGENT_STATE_DIR/,
     );
+  });
+
+  it('keeps serving when the driver throws while restoring the cache: logs it and emits apply-failed', async () => {
+    const before = await reconcilerFixture(dir.path);
+    await before.reconciler.apply(command(spec, 4n, 2n));
+
+    const faults: Faults = { inspectThrows: 'netlink socket closed' };
+    const driver = faultyDriver(createDryRunDriver(), faults);
+    const after = await reconcilerFixture(dir.path, 'filer1', driver);
+    await expect(after.reconciler.restoreFromCache()).resolves.toBe(false);
+    expect(after.events.map((e) => e.kind)).toEqual(['apply-failed']);
+    expect(after.events[0]?.message).toMatch(
+      /^restoring the cached spec of generation 4 failed: the dry-run driver failed, .*netlink socket closed; the agent serves anyway/,
+    );
+    expect(after.logs).toContainEqual(expect.objectContaining({ level: 'error', generation: '4' }));
+    expect(after.reconciler.status().restoredFromCache).toBe(false);
+
+    // Control can still reach it and repair the node once the fault is gone.
+    delete faults.inspectThrows;
+    await expect(after.reconciler.apply(command(spec, 5n, 2n))).resolves.toMatchObject({
+      generation: 5n,
+    });
   });
 });

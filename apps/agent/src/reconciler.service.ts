@@ -57,7 +57,9 @@ export class ReconcilerService {
 
   /**
    * Applies the cached spec, if any, before the agent serves (§5.2.6.1). Returns whether the
-   * node now runs on it. A cache of another filer is a misconfiguration and throws.
+   * node now runs on it. A failed restore (items, drift, or the driver throwing) is logged and
+   * sent as an apply-failed event, and the agent serves anyway; a cache of another filer is a
+   * misconfiguration and throws.
    */
   async restoreFromCache(): Promise<boolean> {
     const cached = await this.cache.read();
@@ -73,7 +75,17 @@ export class ReconcilerService {
     }
     this.queued++;
     return this.serial(async () => {
-      const { outcome, failure } = await this.converge(spec);
+      let convergence: Convergence;
+      try {
+        convergence = await this.converge(spec);
+      } catch (err) {
+        // The agent must keep serving: control can only repair the node through it.
+        const message = `restoring the cached spec of generation ${generation} failed: ${errorMessage(err)}; the agent serves anyway, on whatever the kernel holds: fix the cause from the agent log, then apply the spec again from control`;
+        this.logger.error(message, { generation: generation.toString() });
+        this.emit('apply-failed', generation, spec.hash, message);
+        return false;
+      }
+      const { outcome, failure } = convergence;
       if (failure !== undefined) {
         this.logger.error(`restoring cached spec generation ${generation} failed: ${failure}`, {
           generation: generation.toString(),
@@ -184,7 +196,7 @@ export class ReconcilerService {
     const { outcome, failure } = await this.converge(spec);
     if (failure !== undefined) {
       const last = this.fencing.state.lastGeneration;
-      const message = `generation ${generation} was not applied: ${failure}`;
+      const message = `generation ${generation} was not applied (the node keeps generation ${last}): ${failure}; the failed items and differences are in the response, and each item's kernel error in the agent log`;
       this.logger.error(message, { generation: generation.toString(), epoch: epoch.toString() });
       this.emit('apply-failed', generation, spec.hash, message);
       throw new AgentError('apply-failed', message, { ...outcome, generation: last });
@@ -237,7 +249,7 @@ export class ReconcilerService {
     } catch (err) {
       throw new AgentError(
         'driver-failed',
-        `the ${this.driver.kind} driver failed: ${errorMessage(err)}`,
+        `the ${this.driver.kind} driver failed, so the kernel may be partly changed; check the agent log and retry the apply once the cause is fixed (the kernel's own error follows): ${errorMessage(err)}`,
       );
     }
   }

@@ -43,12 +43,21 @@ import {
   LINK_MODES,
   SPEC_HASH,
   WireError,
+  MTU_RANGE,
+  TABLE_RANGE,
+  VLAN_TAG_RANGE,
   addressModeFromWire,
   aliasKindFromWire,
+  canonicalCidr,
+  canonicalIp,
+  canonicalMac,
+  inRange,
+  interfaceName,
   linkKindFromWire,
   linkModeFromWire,
-  nonEmpty,
+  objectName,
   opt,
+  shown,
 } from './wire-codec.js';
 
 export { WireError } from './wire-codec.js';
@@ -174,20 +183,27 @@ export function nodeSpecFromWire(msg: WireNodeSpecOutput, path = 'spec'): NodeSp
       `${path}.hash is "${msg.hash}"; send the spec's sha256 as 64 lower-case hex digits`,
     );
   }
+  const { cluster } = msg;
   return {
     specVersion: 1,
-    cluster: { name: msg.cluster.name, mac: msg.cluster.mac },
-    filer: nonEmpty(msg.filer, `${path}.filer`),
+    cluster: {
+      name: objectName(cluster.name, `${path}.cluster.name`),
+      mac: canonicalMac(cluster.mac, `${path}.cluster.mac`),
+    },
+    filer: objectName(msg.filer, `${path}.filer`),
     links: msg.links.map((l, i) => linkFromWire(l, `${path}.links[${i}]`)),
     aliases: msg.aliases.map((a, i) => aliasFromWire(a, `${path}.aliases[${i}]`)),
     addresses: msg.addresses.map((a, i) => filerAddressFromWire(a, `${path}.addresses[${i}]`)),
-    aliasRoutes: msg.aliasRoutes.map((r) => ({
-      alias: r.alias,
-      table: r.table,
-      routes: r.routes.map(routeFromWire),
-    })),
+    aliasRoutes: msg.aliasRoutes.map((r, i) => {
+      const at = `${path}.aliasRoutes[${i}]`;
+      return {
+        alias: interfaceName(r.alias, `${at}.alias`),
+        table: inRange(r.table, `${at}.table`, ...TABLE_RANGE),
+        routes: r.routes.map((route, j) => routeFromWire(route, `${at}.routes[${j}]`)),
+      };
+    }),
     vsvrs: msg.vsvrs.map((v, i) => vsvrFromWire(v, `${path}.vsvrs[${i}]`)),
-    mysqlNodes: msg.mysqlNodes.map(mysqlNodeFromWire),
+    mysqlNodes: msg.mysqlNodes.map((n, i) => mysqlNodeFromWire(n, `${path}.mysqlNodes[${i}]`)),
     hash: msg.hash,
   };
 }
@@ -201,81 +217,108 @@ function linkFromWire(l: WireLinkSpecOutput, path: string): LinkSpec {
       `${path}.members is set on a ${kind} link; only bond and failover links have members`,
     );
   }
+  const optional = <T>(value: T | undefined, check: (v: T, at: string) => T, field: string) =>
+    value === undefined ? undefined : check(value, `${path}.${field}`);
   return {
-    name: nonEmpty(l.name, `${path}.name`),
+    name: interfaceName(l.name, `${path}.name`),
     kind,
-    mtu: l.mtu,
-    ...opt('mac', l.mac),
-    ...opt('members', grouped ? l.members : undefined),
+    mtu: mtu(l.mtu, `${path}.mtu`),
+    ...opt('mac', optional(l.mac, canonicalMac, 'mac')),
+    ...opt(
+      'members',
+      grouped ? l.members.map((m, j) => interfaceName(m, `${path}.members[${j}]`)) : undefined,
+    ),
     ...opt('mode', l.mode === undefined ? undefined : linkModeFromWire(l.mode, `${path}.mode`)),
-    ...opt('primary', l.primary),
-    ...opt('parent', l.parent),
-    ...opt('tag', l.tag),
+    ...opt('primary', optional(l.primary, interfaceName, 'primary')),
+    ...opt('parent', optional(l.parent, interfaceName, 'parent')),
+    ...opt('tag', optional(l.tag, vlanTag, 'tag')),
   };
 }
 
 function aliasFromWire(a: WireAliasSpecOutput, path: string): AliasSpec {
   return {
-    name: nonEmpty(a.name, `${path}.name`),
+    name: interfaceName(a.name, `${path}.name`),
     kind: aliasKindFromWire(a.kind, `${path}.kind`),
-    lower: a.lower,
-    mtu: a.mtu,
-    ...opt('tag', a.tag),
+    lower: interfaceName(a.lower, `${path}.lower`),
+    mtu: mtu(a.mtu, `${path}.mtu`),
+    ...opt('tag', a.tag === undefined ? undefined : vlanTag(a.tag, `${path}.tag`)),
   };
 }
 
 function filerAddressFromWire(a: WireFilerAddressOutput, path: string): FilerAddressSpec {
   return {
-    alias: a.alias,
-    address: a.address,
+    alias: interfaceName(a.alias, `${path}.alias`),
+    address: canonicalCidr(a.address, `${path}.address`),
     mode: addressModeFromWire(a.mode, `${path}.mode`),
     identifier: a.identifier,
-    table: a.table,
-    ...opt('site', a.site),
+    table: inRange(a.table, `${path}.table`, ...TABLE_RANGE),
+    ...opt('site', a.site === undefined ? undefined : objectName(a.site, `${path}.site`)),
   };
 }
 
-function routeFromWire(r: WireRouteOutput): EffectiveRoute {
+function routeFromWire(r: WireRouteOutput, path: string): EffectiveRoute {
   return {
-    to: r.to,
-    ...opt('via', r.via),
-    ...opt('alias', r.alias),
+    to: canonicalCidr(r.to, `${path}.to`),
+    ...opt('via', r.via === undefined ? undefined : canonicalIp(r.via, `${path}.via`)),
+    ...opt('alias', r.alias === undefined ? undefined : interfaceName(r.alias, `${path}.alias`)),
     ...opt('metric', r.metric),
     from: r.from,
   };
 }
 
 function vsvrFromWire(v: WireVsvrSpecOutput, path: string): VsvrSpec {
+  const name = objectName(v.name, `${path}.name`);
+  const namespace = `vs-${name.toLowerCase()}`;
+  if (v.namespace !== namespace) {
+    throw new WireError(
+      `${path}.namespace`,
+      `${path}.namespace is ${shown(v.namespace)}; the namespace of vsvr ${name} is ${namespace}`,
+    );
+  }
   return {
-    name: nonEmpty(v.name, `${path}.name`),
-    namespace: nonEmpty(v.namespace, `${path}.namespace`),
+    name,
+    namespace,
     active: v.active,
     priority: v.priority,
-    interfaces: v.interfaces.map((i) => ({
-      name: i.name,
-      lower: i.lower,
-      mtu: i.mtu,
-      mac: i.mac,
-      ...opt('tag', i.tag),
-    })),
-    addresses: v.addresses.map((a, j) => ({
-      alias: a.alias,
-      instance: a.instance,
-      address: a.address,
-      mode: addressModeFromWire(a.mode, `${path}.addresses[${j}].mode`),
-      identifier: a.identifier,
-    })),
-    routes: v.routes.map(routeFromWire),
+    interfaces: v.interfaces.map((i, j) => {
+      const at = `${path}.interfaces[${j}]`;
+      return {
+        name: interfaceName(i.name, `${at}.name`),
+        lower: interfaceName(i.lower, `${at}.lower`),
+        mtu: mtu(i.mtu, `${at}.mtu`),
+        mac: canonicalMac(i.mac, `${at}.mac`),
+        ...opt('tag', i.tag === undefined ? undefined : vlanTag(i.tag, `${at}.tag`)),
+      };
+    }),
+    addresses: v.addresses.map((a, j) => {
+      const at = `${path}.addresses[${j}]`;
+      return {
+        alias: interfaceName(a.alias, `${at}.alias`),
+        instance: a.instance,
+        address: canonicalCidr(a.address, `${at}.address`),
+        mode: addressModeFromWire(a.mode, `${at}.mode`),
+        identifier: a.identifier,
+      };
+    }),
+    routes: v.routes.map((r, j) => routeFromWire(r, `${path}.routes[${j}]`)),
   };
 }
 
-function mysqlNodeFromWire(n: WireMysqlNodeOutput): MysqlNodeSpec {
+function mysqlNodeFromWire(n: WireMysqlNodeOutput, path: string): MysqlNodeSpec {
   return {
     role: n.role,
-    addresses: n.addresses.map((a) => ({
-      alias: a.alias,
-      address: a.address,
+    addresses: n.addresses.map((a, j) => ({
+      alias: interfaceName(a.alias, `${path}.addresses[${j}].alias`),
+      address: canonicalCidr(a.address, `${path}.addresses[${j}].address`),
       identifier: a.identifier,
     })),
   };
+}
+
+function mtu(value: number, path: string): number {
+  return inRange(value, path, ...MTU_RANGE);
+}
+
+function vlanTag(value: number, path: string): number {
+  return inRange(value, path, ...VLAN_TAG_RANGE);
 }
