@@ -104,6 +104,35 @@ describe('placement and the failover-group check (§5.7)', () => {
     expect(messages[1]).toContain('filer2 has no data1');
   });
 
+  it('blames the one filer that builds an alias unlike the others, even when it comes first', () => {
+    const odd = filerDoc('filer1', {
+      interfaces: [
+        { name: 'eth0' },
+        { name: 'eth1', mtu: 9000 },
+        { name: 'mgmt0', on: 'eth0' },
+        { name: 'data0', on: 'eth1' },
+      ],
+    });
+    const { analysis, errors } = check(
+      clusterDoc({
+        filers: [odd, filerDoc('filer2'), filerDoc('filer3')],
+        vsvrs: [
+          vsvrDoc('vs1', {
+            failoverGroup: ['filer1', 'filer2', 'filer3'],
+            addresses: [{ alias: 'data0', address: '198.51.100.10/24' }],
+          }),
+        ],
+      }),
+    );
+    expect(analysis.placements.get('vs1')?.runsOn).toEqual(['filer2', 'filer3']);
+    expect(errors.map((e) => [e.path, e.message])).toEqual([
+      [
+        ['vsvrs', 0, 'failoverGroup', 0],
+        'vs1 cannot run on filer1: data0 has MTU 9000 on filer1 but 1500 on filer2',
+      ],
+    ]);
+  });
+
   it('matches data0.5 only against filers that also have data0.5', () => {
     const withVlan = filerDoc('filer2', {
       interfaces: [

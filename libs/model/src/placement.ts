@@ -32,6 +32,34 @@ function offer(index: FilerIndex, alias: string): AliasOffer | undefined {
   return result;
 }
 
+/**
+ * What an alias should look like across a vsvr's candidates: the VLAN stack and MTU most of them
+ * give it (on a tie, the earliest candidate's), so one misbuilt filer is the one blamed.
+ */
+function referenceOffer(
+  indexes: readonly FilerIndex[],
+  alias: string,
+): { filer: string; offer: AliasOffer } | undefined {
+  const votes = new Map<string, { filer: string; offer: AliasOffer; count: number }>();
+  for (const index of indexes) {
+    const o = offer(index, alias);
+    if (!o) {
+      continue;
+    }
+    const key = `${o.stack.join('/')}|${o.mtu}`;
+    const entry = votes.get(key) ?? { filer: index.filer.name, offer: o, count: 0 };
+    entry.count++;
+    votes.set(key, entry);
+  }
+  let best: { filer: string; offer: AliasOffer; count: number } | undefined;
+  for (const entry of votes.values()) {
+    if (!best || entry.count > best.count) {
+      best = entry;
+    }
+  }
+  return best && { filer: best.filer, offer: best.offer };
+}
+
 function sameStack(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((t, k) => t === b[k]);
 }
@@ -136,12 +164,9 @@ function placeOne(
   const aliases = aliasesOf(v);
   const reference = new Map<string, { filer: string; offer: AliasOffer }>();
   for (const alias of aliases) {
-    for (const index of indexes) {
-      const o = offer(index, alias);
-      if (o) {
-        reference.set(alias, { filer: index.filer.name, offer: o });
-        break;
-      }
+    const ref = referenceOffer(indexes, alias);
+    if (ref) {
+      reference.set(alias, ref);
     }
   }
   const runsOn: string[] = [];
