@@ -1,12 +1,15 @@
 import { Module } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { storeDataSourceOptions } from '@vsnet/store';
+import { ClusterStateStore, storeDataSourceOptions } from '@vsnet/store';
+import { DataSource } from 'typeorm';
 import { schemaMigrations } from '../../../migrations/index.js';
 import { ControlConfigModule } from './config/config.module.js';
+import { ConfigApiService } from './config-api/config-api.service.js';
 import type { ControlConfig } from './config/control-config.js';
 import { DatabaseProbe } from './database/database.probe.js';
 import { RedisProbe } from './database/redis.probe.js';
+import { ConfigGrpcController } from './grpc/config.grpc-controller.js';
 import { HealthController } from './health/health.controller.js';
 import { ReadinessService } from './health/readiness.service.js';
 import { MetricsService } from './metrics/metrics.service.js';
@@ -28,8 +31,19 @@ export class AppModule {
           manualInitialization: true,
         }),
       ],
-      controllers: [HealthController],
-      providers: [DatabaseProbe, RedisProbe, ReadinessService, MetricsService],
+      controllers: [HealthController, ConfigGrpcController],
+      providers: [
+        DatabaseProbe,
+        RedisProbe,
+        ReadinessService,
+        MetricsService,
+        {
+          provide: ClusterStateStore,
+          useFactory: (dataSource: DataSource) => new ClusterStateStore(dataSource),
+          inject: [DataSource],
+        },
+        ConfigApiService,
+      ],
     };
   }
 }

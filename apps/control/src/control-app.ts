@@ -1,19 +1,27 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
+import type { GrpcOptions } from '@nestjs/microservices';
 import { applyMigrations, storeDataSourceOptions } from '@vsnet/store';
 import { DataSource } from 'typeorm';
 import { schemaMigrations } from '../../../migrations/index.js';
 import { AppModule } from './app.module.js';
 import type { ControlConfig } from './config/control-config.js';
+import { controlGrpcOptions } from './grpc/grpc-server.js';
 import { JsonLogger } from './logging/json-logger.js';
 
-/** Builds the HTTP application (not yet listening); the caller calls `listen` and `close`. */
+/**
+ * Builds the application, HTTP and gRPC (a hybrid app), not yet listening: the caller calls
+ * `startAllMicroservices` (gRPC on `config.grpcPort`), `listen` (HTTP) and `close`.
+ */
 export async function createControlApp(
   config: ControlConfig,
   logger: JsonLogger,
 ): Promise<INestApplication> {
   const app = await NestFactory.create(AppModule.forRoot(config), { logger, abortOnError: false });
+  app.connectMicroservice<GrpcOptions>(controlGrpcOptions(config.grpcPort), {
+    inheritAppConfig: true,
+  });
   app.enableShutdownHooks();
   return app;
 }

@@ -4,7 +4,8 @@ import { createControlApp, migrateDatabase } from './control-app.js';
 import { JsonLogger } from './logging/json-logger.js';
 
 const USAGE = `usage: vsnet-control [serve|migrate]
-  serve     run the service: HTTP /healthz /readyz /metrics on VSNET_HTTP_PORT (default)
+  serve     run the service (default): the gRPC API on VSNET_GRPC_PORT (7400), HTTP /healthz
+            /readyz /metrics on VSNET_HTTP_PORT (7480)
   migrate   apply the pending database migrations to VSNET_MYSQL_URL and print them
 `;
 
@@ -30,8 +31,10 @@ async function migrate(config: ControlConfig): Promise<void> {
 async function serve(config: ControlConfig): Promise<void> {
   const logger = new JsonLogger(config.logLevel);
   const app = await createControlApp(config, logger);
+  await app.startAllMicroservices();
   await app.listen(config.httpPort);
   logger.event('info', 'vsnet-control listening', {
+    grpcPort: config.grpcPort,
     httpPort: config.httpPort,
     dbEngine: config.dbEngine,
   });

@@ -138,10 +138,16 @@ export class ClusterStateStore {
   }
 }
 
-function lockClusterRow(
+async function lockClusterRow(
   manager: EntityManager,
   mode: 'pessimistic_read' | 'pessimistic_write',
 ): Promise<ClusterEntity | null> {
+  if (mode === 'pessimistic_read') {
+    // Written out: TypeORM renders the read lock as FOR SHARE under the 'mysql' flavour, which
+    // MariaDB refuses; LOCK IN SHARE MODE is understood by MySQL 8, NDB and MariaDB alike.
+    await manager.query('SELECT id FROM cluster WHERE id = ? LOCK IN SHARE MODE', [CLUSTER_ROW_ID]);
+    return manager.findOne(ClusterEntity, { where: { id: CLUSTER_ROW_ID } });
+  }
   return manager
     .createQueryBuilder(ClusterEntity, 'cluster')
     .setLock(mode)
