@@ -1,7 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { registerAddressesCommand } from './addresses.command.js';
+import { registerApplyCommand } from './apply.command.js';
 import { CliError, EXIT_OK, EXIT_USAGE } from './cli-io.js';
 import type { CliIo, CliStream } from './cli-io.js';
+import { registerExportCommand } from './export.command.js';
 import { paletteFor } from './output.js';
 import { registerPlanCommand } from './plan.command.js';
 import { registerValidateCommand } from './validate.command.js';
@@ -9,7 +11,8 @@ import { registerValidateCommand } from './validate.command.js';
 export type { CliIo } from './cli-io.js';
 
 const DESCRIPTION = `Check and explain a vsnet cluster document offline: its problems, what each
-filer's agent would be told to configure, and the DHCP address worksheet.`;
+filer's agent would be told to configure, and the DHCP address worksheet; apply it to the
+control service and export what the service stores.`;
 
 function hasColors(stream: CliStream, env: CliIo['env']): boolean {
   return paletteFor(stream, env).isColorSupported;
@@ -30,6 +33,8 @@ function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
   registerValidateCommand(program, io, setExitCode);
   registerPlanCommand(program, io, setExitCode);
   registerAddressesCommand(program, io, setExitCode);
+  registerApplyCommand(program, io, setExitCode);
+  registerExportCommand(program, io, setExitCode);
   return program;
 }
 
