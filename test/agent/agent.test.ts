@@ -132,6 +132,8 @@ describe('vsnet-agent as a process, over gRPC (dry-run driver)', () => {
     expect(list.stdout.split('\n')).toEqual(
       expect.arrayContaining(['vsnet.agent.v1.Agent', 'grpc.health.v1.Health']),
     );
+    // The agent describes its own API only, not the cluster-wide one it does not serve.
+    expect(list.stdout).not.toContain('vsnet.v1.');
     const call = bufCurl(`http://${address}/vsnet.agent.v1.Agent/GetState`);
     expect(call.stderr).toBe('');
     expect(JSON.parse(call.stdout)).toMatchObject({ filer: 'filer1', driver: 'dry-run' });

@@ -211,8 +211,9 @@ describe('vsnet-control gRPC: health, reflection, ConfigService, ClusterService'
     }
   });
 
-  it('lists vsnet.v1.ConfigService through server reflection', async () => {
+  it('lists vsnet.v1.ConfigService through server reflection, and not the agent API', async () => {
     const services = await reflectedServices(r.address);
+    expect(services).not.toContain('vsnet.agent.v1.Agent');
     expect(services).toEqual(
       expect.arrayContaining(['vsnet.v1.ConfigService', 'vsnet.v1.ClusterService']),
     );

@@ -28,7 +28,7 @@ export class AgentServer {
   constructor(definition: PackageDefinition, handlers: AgentHandlers) {
     this.server.addService(agentGrpc(definition).Agent.service, handlers);
     this.health.addToServer(this.server);
-    new ReflectionService(reflectionPackageDefinition()).addToServer(this.server);
+    new ReflectionService(reflectionPackageDefinition('agent')).addToServer(this.server);
   }
 
   /** Binds `listen` and starts serving; resolves to the bound address (the real port for :0). */

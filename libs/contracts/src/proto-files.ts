@@ -66,13 +66,38 @@ export function healthGrpc(
  * scripts/gen-proto.mjs), under their real file names, so `buf curl` and grpcurl can both list
  * the services and call them. proto-loader's own descriptors list fine but cannot be called.
  */
-export function reflectionPackageDefinition(): protoLoader.PackageDefinition {
+export function reflectionPackageDefinition(
+  api: 'agent' | 'cluster',
+): protoLoader.PackageDefinition {
+  // Each server describes only what it serves: the agent's files, or the cluster API's (with
+  // google.rpc and the well-known types); health is in both.
+  const other = api === 'agent' ? 'vsnet/v1/' : 'vsnet/agent/';
+  const files = FILE_DESCRIPTOR_PROTOS_BASE64.map((b) => Buffer.from(b, 'base64')).filter(
+    (d) => !descriptorFileName(d).startsWith(other),
+  );
   // Reflection reads only `fileDescriptorProtos`; the entry poses as an enum definition.
   return {
     'vsnet.reflection.Descriptors': {
       format: 'Protocol Buffer 3 EnumDescriptorProto',
       type: {},
-      fileDescriptorProtos: FILE_DESCRIPTOR_PROTOS_BASE64.map((b) => Buffer.from(b, 'base64')),
+      fileDescriptorProtos: files,
     },
   };
+}
+
+/** A FileDescriptorProto's `name` (field 1, written first by buf): `vsnet/v1/config.proto`. */
+function descriptorFileName(descriptor: Buffer): string {
+  if (descriptor[0] !== 0x0a) {
+    return '';
+  }
+  let length = 0;
+  let at = 1;
+  for (let shift = 0; at < descriptor.length; shift += 7) {
+    const b = descriptor[at++] ?? 0;
+    length += (b & 0x7f) * 2 ** shift;
+    if ((b & 0x80) === 0) {
+      break;
+    }
+  }
+  return descriptor.toString('utf8', at, at + length);
 }

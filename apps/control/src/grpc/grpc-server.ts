@@ -41,7 +41,7 @@ export function controlGrpcOptions(port: number, host = '0.0.0.0'): GrpcOptions 
       gracefulShutdown: false,
       onLoadPackageDefinition: (_pkg: unknown, server: Server) => {
         health.addToServer(server);
-        new ReflectionService(reflectionPackageDefinition()).addToServer(server);
+        new ReflectionService(reflectionPackageDefinition('cluster')).addToServer(server);
       },
     },
   };
