@@ -1,3 +1,4 @@
+import { FILER_ALIAS_TABLES } from '@vsnet/model';
 import { MAIN_TABLE } from './kernel-objects.js';
 
 /**
@@ -24,7 +25,7 @@ export const VSNET_RULE_PRIORITIES = { min: 10_000, max: 10_999 } as const;
  * Policy-routing table ids the model gives mgmt#/san# aliases (docs/decisions/0003:
  * mgmt`N` → 1000000 + N·10000 + tag, san`N` → 2000000 + …).
  */
-export const VSNET_TABLES = { min: 1_000_000, max: 2_999_999 } as const;
+export const VSNET_TABLES = FILER_ALIAS_TABLES;
 
 /** The prefix of every vsvr namespace name in a node spec. */
 export const VSVR_NAMESPACE_MARK = 'vs-';

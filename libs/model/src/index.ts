@@ -49,5 +49,5 @@ export type { ClusterAnalysis } from './analyze.js';
 export { analyzeCluster } from './analyze.js';
 export { compileNodeSpec, compileNodeSpecs } from './node-spec.js';
 export { addressTable, vsvrIdentifier, filerIdentifier, mysqlIdentifier } from './identifiers.js';
-export { derivedMac } from './node-spec.js';
+export { derivedMac, FILER_ALIAS_TABLES } from './node-spec.js';
 export { API_VERSION, DOCUMENT_KIND } from './decode.js';

@@ -6,6 +6,7 @@ import {
   compileNodeSpecs,
   decodeClusterDocument,
   derivedMac,
+  FILER_ALIAS_TABLES,
   encodeClusterDocument,
 } from './index.js';
 import { check } from './testing/analyze-document.js';
@@ -144,6 +145,34 @@ describe('the node spec compiler', () => {
         ],
       },
     ]);
+  });
+
+  it('keeps every alias table, up to mgmt99/san99 with tag 4094, inside FILER_ALIAS_TABLES', () => {
+    const filer = filerDoc('filer1', {
+      interfaces: [
+        { name: 'eth0' },
+        { name: 'eth1' },
+        { name: 'data0', on: 'eth1' },
+        { name: 'mgmt0', on: 'eth0' },
+        { name: 'mgmt99', on: 'eth0' },
+        { name: 'mgmt99.4094' },
+        { name: 'san99', on: 'eth1' },
+        { name: 'san99.4094' },
+      ],
+      addresses: [
+        { alias: 'mgmt0', address: '192.0.2.11/24' },
+        { alias: 'mgmt99.4094', address: '198.18.0.11/24' },
+        { alias: 'san99.4094', address: '198.18.1.11/24' },
+      ],
+    });
+    const { cluster, analysis, errors } = check(clusterDoc({ filers: [filer], vsvrs: [] }));
+    expect(errors).toEqual([]);
+    const tables = compileNodeSpec(cluster, 'filer1', analysis).addresses.map((a) => a.table);
+    expect(tables).toEqual([1000000, 1994094, 2994094]);
+    for (const t of tables) {
+      expect(t).toBeGreaterThanOrEqual(FILER_ALIAS_TABLES.min);
+      expect(t).toBeLessThanOrEqual(FILER_ALIAS_TABLES.max);
+    }
   });
 
   it('is deterministic: the same cluster written in another order gives the same specs and hashes', () => {

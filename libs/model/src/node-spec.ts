@@ -245,6 +245,12 @@ function aliases(index: FilerIndex): AliasSpec[] {
 const TABLE_BASE: Record<AliasKind, number> = { data: 0, mgmt: 1_000_000, san: 2_000_000 };
 
 /**
+ * Every table id `tableIds` can give (instances are at most 99, tags at most 4094): the range the
+ * agent may treat as vsnet's own.
+ */
+export const FILER_ALIAS_TABLES = { min: 1_000_000, max: 2_999_999 } as const;
+
+/**
  * Policy-routing table of each mgmt#/san# alias (source-based policy routing), stable
  * across changes elsewhere, derived from the alias kind, instance and VLAN tag: mgmt1 → 1010000,
  * mgmt0.5 → 1000005, san0 → 2000000. Table ids are 32-bit, so the old limit of 252 is gone.
