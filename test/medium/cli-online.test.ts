@@ -11,7 +11,7 @@ import { memoryIo } from '../../apps/cli/src/testing/memory-io.js';
 import type { MemoryIoOptions } from '../../apps/cli/src/testing/memory-io.js';
 import { loadControlConfig } from '../../apps/control/src/config/control-config.js';
 import type { ControlConfig } from '../../apps/control/src/config/control-config.js';
-import { createControlApp, migrateDatabase } from '../../apps/control/src/control-app.js';
+import { createControlApp, initialize } from '../../apps/control/src/control-app.js';
 import { JsonLogger } from '../../apps/control/src/logging/json-logger.js';
 import { createTestDatabase } from './support/test-database.js';
 import type { TestDatabase } from './support/test-database.js';
@@ -50,6 +50,7 @@ interface Running {
   readonly app: INestApplication;
   readonly address: string;
   readonly db: TestDatabase;
+  readonly token: string;
 }
 
 async function start(label: string): Promise<Running> {
@@ -59,11 +60,11 @@ async function start(label: string): Promise<Running> {
     ...loadControlConfig({ VSNET_MYSQL_URL: db.url }),
     grpcPort,
   };
-  await migrateDatabase(config);
+  const { secret: token } = await initialize(config, 'admin');
   const app = await createControlApp(config, new JsonLogger('warn', () => undefined));
   await app.startAllMicroservices();
   await app.init();
-  return { app, db, address: `127.0.0.1:${grpcPort}` };
+  return { app, db, token, address: `127.0.0.1:${grpcPort}` };
 }
 
 describe('vsnet apply and export against a running control service', () => {
@@ -82,7 +83,7 @@ describe('vsnet apply and export against a running control service', () => {
   async function vsnet(args: string[], options: MemoryIoOptions = {}) {
     const mem = memoryIo({
       ...options,
-      env: { VSNET_SERVER: r.address, VSNET_TOKEN: 'test-token', ...options.env },
+      env: { VSNET_SERVER: r.address, VSNET_TOKEN: r.token, ...options.env },
     });
     const code = await runCli(args, mem.io);
     return { code, stdout: mem.stdout(), stderr: mem.stderr() };

@@ -15,7 +15,7 @@ import { createConnection } from 'mysql2/promise';
 import { parse } from 'yaml';
 import { loadControlConfig } from '../../apps/control/src/config/control-config.js';
 import type { ControlConfig } from '../../apps/control/src/config/control-config.js';
-import { createControlApp, migrateDatabase } from '../../apps/control/src/control-app.js';
+import { createControlApp, initialize } from '../../apps/control/src/control-app.js';
 import { JsonLogger } from '../../apps/control/src/logging/json-logger.js';
 import {
   clusterApiGrpc,
@@ -60,10 +60,15 @@ type Invoke<Res> = (
   callback: grpc.requestCallback<Res>,
 ) => unknown;
 
-/** Calls a unary RPC with a deadline; resolves to the answer or the ServiceError. */
+/** The bootstrap admin's token of the running service (set by `start`). */
+let adminToken = '';
+
+/** Calls a unary RPC as the admin with a deadline; resolves to the answer or the ServiceError. */
 function call<Res>(invoke: Invoke<Res>): Promise<{ res?: Res; err?: grpc.ServiceError }> {
+  const metadata = new grpc.Metadata();
+  metadata.set('authorization', `Bearer ${adminToken}`);
   return new Promise((resolve) => {
-    invoke(new grpc.Metadata(), deadline(), (err, res) => resolve(err ? { err } : { res }));
+    invoke(metadata, deadline(), (err, res) => resolve(err ? { err } : { res }));
   });
 }
 
@@ -110,7 +115,7 @@ async function start(label: string): Promise<Running> {
     ...loadControlConfig({ VSNET_MYSQL_URL: db.url }),
     grpcPort,
   };
-  await migrateDatabase(config);
+  adminToken = (await initialize(config, 'admin')).secret;
   const logs: string[] = [];
   const app = await createControlApp(config, new JsonLogger('warn', (line) => logs.push(line)));
   await app.startAllMicroservices();

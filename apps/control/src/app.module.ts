@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { ClusterStateStore, storeDataSourceOptions } from '@vsnet/store';
+import { AuthStore, ClusterStateStore, storeDataSourceOptions } from '@vsnet/store';
 import { DataSource } from 'typeorm';
 import { schemaMigrations } from '../../../migrations/index.js';
 import { ControlConfigModule } from './config/config.module.js';
@@ -9,7 +9,11 @@ import { ConfigApiService } from './config-api/config-api.service.js';
 import type { ControlConfig } from './config/control-config.js';
 import { DatabaseProbe } from './database/database.probe.js';
 import { RedisProbe } from './database/redis.probe.js';
+import { Authenticator } from './auth/authenticator.js';
+import { ClusterReader } from './cluster/cluster-reader.js';
+import { ApiGate } from './grpc/api-gate.js';
 import { ConfigGrpcController } from './grpc/config.grpc-controller.js';
+import { VsvrGrpcController } from './vsvr/vsvr.grpc-controller.js';
 import { HealthController } from './health/health.controller.js';
 import { ReadinessService } from './health/readiness.service.js';
 import { MetricsService } from './metrics/metrics.service.js';
@@ -31,7 +35,7 @@ export class AppModule {
           manualInitialization: true,
         }),
       ],
-      controllers: [HealthController, ConfigGrpcController],
+      controllers: [HealthController, ConfigGrpcController, VsvrGrpcController],
       providers: [
         DatabaseProbe,
         RedisProbe,
@@ -42,7 +46,15 @@ export class AppModule {
           useFactory: (dataSource: DataSource) => new ClusterStateStore(dataSource),
           inject: [DataSource],
         },
+        {
+          provide: AuthStore,
+          useFactory: (dataSource: DataSource) => new AuthStore(dataSource),
+          inject: [DataSource],
+        },
         ConfigApiService,
+        ClusterReader,
+        Authenticator,
+        ApiGate,
       ],
     };
   }

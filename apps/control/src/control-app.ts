@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
 import type { GrpcOptions } from '@nestjs/microservices';
-import { applyMigrations, storeDataSourceOptions } from '@vsnet/store';
+import { applyMigrations, AuthStore, storeDataSourceOptions } from '@vsnet/store';
 import { createConnection } from 'mysql2/promise';
 import { DataSource } from 'typeorm';
 import { schemaMigrations } from '../../../migrations/index.js';
@@ -39,6 +39,48 @@ export async function migrateDatabase(config: ControlConfig): Promise<string[]> 
   await dataSource.initialize();
   try {
     return await applyMigrations(dataSource, config.dbEngine);
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+/** What `vsnet-control init` made: the migrations it applied and the first principal's token. */
+export interface Bootstrap {
+  readonly migrations: string[];
+  readonly principal: string;
+  readonly tokenId: string;
+  readonly secret: string;
+}
+
+/** The audit principal and "rpc" of what `vsnet-control init` writes. */
+export const INIT_CALLER = { principal: 'vsnet-control', rpc: 'vsnet-control init', peer: 'local' };
+
+/**
+ * `vsnet-control init`: brings the schema up to date and creates the first principal, with
+ * cluster NETWORK, and a token for it. Refused (one line) once any principal exists: from then
+ * on an administrator makes principals and tokens through the API.
+ */
+export async function initialize(config: ControlConfig, principal: string): Promise<Bootstrap> {
+  const migrations = await migrateDatabase(config);
+  const dataSource = new DataSource(
+    storeDataSourceOptions({ url: config.mysqlUrl, migrations: schemaMigrations(config.dbEngine) }),
+  );
+  await dataSource.initialize();
+  try {
+    const auth = new AuthStore(dataSource);
+    if (await auth.hasPrincipals()) {
+      throw new Error(
+        'vsnet is already initialized (principals exist); an administrator creates more tokens with vsnet token create',
+      );
+    }
+    await auth.createPrincipal(principal, 'cluster-network', [], INIT_CALLER);
+    const { token, secret } = await auth.createToken(
+      principal,
+      'bootstrap token from vsnet-control init',
+      null,
+      INIT_CALLER,
+    );
+    return { migrations, principal, tokenId: token.id, secret };
   } finally {
     await dataSource.destroy();
   }

@@ -4,10 +4,20 @@ import type {
   ClusterDocument as ClusterDocumentMessage,
   ClusterDocument__Output as ClusterDocumentMessage__Output,
 } from './generated/vsnet/v1/ClusterDocument.js';
-import type { FilerDocument__Output as WireFiler } from './generated/vsnet/v1/FilerDocument.js';
-import type { InterfaceDocument__Output as WireInterface } from './generated/vsnet/v1/InterfaceDocument.js';
+import type {
+  FilerDocument as WireFilerMessage,
+  FilerDocument__Output as WireFiler,
+} from './generated/vsnet/v1/FilerDocument.js';
+import type {
+  InterfaceDocument as WireInterfaceMessage,
+  InterfaceDocument__Output as WireInterface,
+} from './generated/vsnet/v1/InterfaceDocument.js';
 import type { RouteDocument__Output as WireRoute } from './generated/vsnet/v1/RouteDocument.js';
-import type { VsvrDocument__Output as WireVsvr } from './generated/vsnet/v1/VsvrDocument.js';
+import type { RoutingPolicyDocument as WireRoutingPolicyMessage } from './generated/vsnet/v1/RoutingPolicyDocument.js';
+import type {
+  VsvrDocument as WireVsvrMessage,
+  VsvrDocument__Output as WireVsvr,
+} from './generated/vsnet/v1/VsvrDocument.js';
 import { opt } from './wire-codec.js';
 
 type FilerDocument = ClusterDocument['filers'][number];
@@ -15,6 +25,7 @@ type InterfaceDocument = FilerDocument['interfaces'][number];
 type AddressDocument = NonNullable<FilerDocument['addresses']>[number];
 type VsvrDocument = NonNullable<ClusterDocument['vsvrs']>[number];
 type RouteDocument = NonNullable<VsvrDocument['routes']>[number];
+type RoutingPolicyDocument = NonNullable<ClusterDocument['routingPolicies']>[number];
 
 // The cluster document ⇄ vsnet.v1.ClusterDocument. Values pass as written (the model parses and
 // checks them and reports problems at their document paths); only presence is translated. Lists
@@ -28,22 +39,42 @@ export function clusterDocumentToWire(doc: ClusterDocument): ClusterDocumentMess
     apiVersion: doc.apiVersion,
     kind: doc.kind,
     cluster: { ...doc.cluster },
-    filers: doc.filers.map((f) => ({
-      name: f.name,
-      interfaces: f.interfaces.map((i) => ({ ...i, members: i.members ?? [] })),
-      addresses: f.addresses ?? [],
-    })),
-    vsvrs: (doc.vsvrs ?? []).map((v) => ({
-      name: v.name,
-      ...(v.failoverGroup !== undefined ? { failoverGroup: { filers: v.failoverGroup } } : {}),
-      ...opt('routingPolicy', v.routingPolicy),
-      routes: v.routes ?? [],
-      addresses: v.addresses ?? [],
-    })),
+    filers: doc.filers.map(filerToWire),
+    vsvrs: (doc.vsvrs ?? []).map(vsvrToWire),
     mysqlNodes: doc.mysqlNodes ?? [],
     sites: doc.sites ?? [],
-    routingPolicies: (doc.routingPolicies ?? []).map((p) => ({ ...p, routes: p.routes ?? [] })),
+    routingPolicies: (doc.routingPolicies ?? []).map(routingPolicyToWire),
   };
+}
+
+/** One filer of a document as vsnet.v1.FilerDocument. */
+export function filerToWire(f: FilerDocument): WireFilerMessage {
+  return {
+    name: f.name,
+    interfaces: f.interfaces.map(interfaceToWire),
+    addresses: f.addresses ?? [],
+  };
+}
+
+/** One interface of a document as vsnet.v1.InterfaceDocument. */
+export function interfaceToWire(i: InterfaceDocument): WireInterfaceMessage {
+  return { ...i, members: i.members ?? [] };
+}
+
+/** One vsvr of a document as vsnet.v1.VsvrDocument. */
+export function vsvrToWire(v: VsvrDocument): WireVsvrMessage {
+  return {
+    name: v.name,
+    ...(v.failoverGroup !== undefined ? { failoverGroup: { filers: v.failoverGroup } } : {}),
+    ...opt('routingPolicy', v.routingPolicy),
+    routes: v.routes ?? [],
+    addresses: v.addresses ?? [],
+  };
+}
+
+/** One routing policy of a document as vsnet.v1.RoutingPolicyDocument. */
+export function routingPolicyToWire(p: RoutingPolicyDocument): WireRoutingPolicyMessage {
+  return { ...p, routes: p.routes ?? [] };
 }
 
 /**
@@ -83,7 +114,8 @@ export function clusterDocumentFromWire(wire: ClusterDocumentMessage__Output): C
   return doc as ClusterDocument;
 }
 
-function filerFromWire(f: WireFiler): FilerDocument {
+/** The wire message as its part of a cluster document (values as written). */
+export function filerFromWire(f: WireFiler): FilerDocument {
   return {
     name: f.name,
     interfaces: f.interfaces.map(interfaceFromWire),
@@ -91,7 +123,8 @@ function filerFromWire(f: WireFiler): FilerDocument {
   };
 }
 
-function interfaceFromWire(i: WireInterface): InterfaceDocument {
+/** The wire message as its part of a cluster document (values as written). */
+export function interfaceFromWire(i: WireInterface): InterfaceDocument {
   return {
     name: i.name,
     ...opt('mac', i.mac),
@@ -104,7 +137,8 @@ function interfaceFromWire(i: WireInterface): InterfaceDocument {
   };
 }
 
-function vsvrFromWire(v: WireVsvr): VsvrDocument {
+/** The wire message as its part of a cluster document (values as written). */
+export function vsvrFromWire(v: WireVsvr): VsvrDocument {
   return {
     name: v.name,
     ...(v.failoverGroup ? { failoverGroup: [...v.failoverGroup.filers] } : {}),
@@ -114,7 +148,8 @@ function vsvrFromWire(v: WireVsvr): VsvrDocument {
   };
 }
 
-function addressFromWire(a: WireAddress): AddressDocument {
+/** The wire message as its part of a cluster document (values as written). */
+export function addressFromWire(a: WireAddress): AddressDocument {
   return {
     alias: a.alias,
     address: a.address,
@@ -124,7 +159,8 @@ function addressFromWire(a: WireAddress): AddressDocument {
   };
 }
 
-function routeFromWire(r: WireRoute): RouteDocument {
+/** The wire message as its part of a cluster document (values as written). */
+export function routeFromWire(r: WireRoute): RouteDocument {
   return {
     to: r.to,
     ...opt('via', r.via),

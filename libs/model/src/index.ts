@@ -42,7 +42,14 @@ export type {
   VsvrInterfaceSpec,
   MysqlNodeSpec,
 } from './spec-types.js';
-export type { ClusterDocument } from './document-types.js';
+export type {
+  AddressDocument,
+  ClusterDocument,
+  FilerDocument,
+  InterfaceDocument,
+  RouteDocument,
+  VsvrDocument,
+} from './document-types.js';
 export { decodeClusterDocument } from './decode.js';
 export { encodeClusterDocument } from './encode.js';
 export type { ClusterAnalysis } from './analyze.js';
@@ -51,3 +58,26 @@ export { compileNodeSpec, compileNodeSpecs } from './node-spec.js';
 export { addressTable, vsvrIdentifier, filerIdentifier, mysqlIdentifier } from './identifiers.js';
 export { derivedMac, FILER_ALIAS_TABLES } from './node-spec.js';
 export { API_VERSION, DOCUMENT_KIND } from './decode.js';
+export type { EditRefusalKind, EditViolation } from './edits/edit-refusal.js';
+export { EditRefusal, refusalKindOf } from './edits/edit-refusal.js';
+export type { PlannedEdit } from './edits/planned-edit.js';
+export type { AddAddressInput, AddressSelector, CreateVsvrInput } from './edits/vsvr-edits.js';
+export {
+  addVsvrAddress,
+  createVsvr,
+  deleteVsvr,
+  nextFreeAddressInstance,
+  removeVsvrAddress,
+  setFailoverGroup,
+} from './edits/vsvr-edits.js';
+export {
+  describeAddress,
+  describeVsvr,
+  findFiler,
+  findVsvr,
+  requireCidr,
+  requireCluster,
+  requireFiler,
+  requireText,
+  requireVsvr,
+} from './edits/document-edit.js';

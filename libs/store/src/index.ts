@@ -24,6 +24,12 @@ export { ClusterStateStore, StoredClusterError } from './cluster-state/cluster-s
 export type {
   ApplyOptions,
   ApplyResult,
+  AuditedCaller,
   ClusterChange,
+  ClusterEdit,
+  EditResult,
+  PlannedEdit,
   StoredCluster,
 } from './cluster-state/cluster-state.types.js';
+export { AuthStore, PRINCIPAL_NAME_PATTERN, TOKEN_DESCRIPTION_LENGTH } from './auth/auth.store.js';
+export type { Authenticated, PrincipalRole, PrincipalView, TokenView } from './auth/auth.store.js';

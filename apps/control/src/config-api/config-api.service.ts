@@ -1,20 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { ClusterDocument } from '@vsnet/model';
 import { encodeClusterDocument } from '@vsnet/model';
-import type { ApplyResult, StoredCluster } from '@vsnet/store';
+import type { ApplyResult, AuditedCaller, StoredCluster } from '@vsnet/store';
 import { ClusterEntity, ClusterStateStore, inTransaction } from '@vsnet/store';
 import { DataSource } from 'typeorm';
 import { DatabaseProbe } from '../database/database.probe.js';
 
 /** The one cluster row (ClusterEntity, id 1), as ClusterStateStore keeps it. */
 const CLUSTER_ROW_ID = 1;
-
-/** Who asked for an apply, as the transport saw it; copied into the audit row. */
-export interface ApplyCaller {
-  readonly principal: string;
-  readonly rpc: string;
-  readonly peer: string;
-}
 
 /** The stored cluster with its head row (generation, time of the last change). */
 export interface ClusterSnapshot {
@@ -38,7 +31,7 @@ export class ConfigApiService {
   async apply(
     document: ClusterDocument,
     dryRun: boolean,
-    caller: ApplyCaller,
+    caller: AuditedCaller,
   ): Promise<ApplyResult> {
     await this.connected();
     return this.store.apply(document, { dryRun, ...caller });

@@ -13,12 +13,17 @@ export class DatabaseProbe {
   constructor(private readonly dataSource: DataSource) {}
 
   async check(): Promise<void> {
+    await this.connected();
+    await this.dataSource.query('SELECT 1');
+  }
+
+  /** Connects the DataSource if it is not yet (one attempt at a time). */
+  async connected(): Promise<void> {
     if (!this.dataSource.isInitialized) {
       this.connecting ??= this.dataSource.initialize().finally(() => {
         this.connecting = undefined;
       });
       await this.connecting;
     }
-    await this.dataSource.query('SELECT 1');
   }
 }

@@ -1,10 +1,9 @@
 import { status } from '@grpc/grpc-js';
 import type { Metadata, ServerUnaryCall } from '@grpc/grpc-js';
-import { Controller, Logger } from '@nestjs/common';
-import { GrpcMethod, RpcException } from '@nestjs/microservices';
+import { Controller } from '@nestjs/common';
+import { GrpcMethod } from '@nestjs/microservices';
 import type { ClusterChange } from '@vsnet/store';
 import { encodeClusterDocument, formatPath } from '@vsnet/model';
-import { clusterApiMethodPath } from '../../../../libs/contracts/src/cluster-api.js';
 import {
   clusterDocumentFromWire,
   clusterDocumentToWire,
@@ -12,9 +11,13 @@ import {
 import type { ApplyRequest__Output } from '../../../../libs/contracts/src/generated/vsnet/v1/ApplyRequest.js';
 import type { ApplyResponse } from '../../../../libs/contracts/src/generated/vsnet/v1/ApplyResponse.js';
 import type { ChangeKind } from '../../../../libs/contracts/src/generated/vsnet/v1/ChangeKind.js';
+import type { ExportRequest__Output } from '../../../../libs/contracts/src/generated/vsnet/v1/ExportRequest.js';
 import type { ExportResponse } from '../../../../libs/contracts/src/generated/vsnet/v1/ExportResponse.js';
+import type { GetClusterRequest__Output } from '../../../../libs/contracts/src/generated/vsnet/v1/GetClusterRequest.js';
 import type { GetClusterResponse } from '../../../../libs/contracts/src/generated/vsnet/v1/GetClusterResponse.js';
 import { ConfigApiService } from '../config-api/config-api.service.js';
+import { CLUSTER_NETWORK, READ } from '../auth/access.js';
+import { ApiGate, audited } from './api-gate.js';
 import { documentRefusal, plainStatus, requestRefusal } from './grpc-status.js';
 import { toWireValue } from './wire-value.js';
 
@@ -38,59 +41,61 @@ const CHANGE_KINDS: Readonly<Record<ClusterChange['kind'], ChangeKind>> = {
  * handlers that check the request's shape, call {@link ConfigApiService} and map its answer to
  * the wire. The other RPCs of those services answer UNIMPLEMENTED (grpc-js's default).
  */
+type Call = ServerUnaryCall<unknown, unknown>;
+
+/**
+ * vsnet.v1.ConfigService (Apply, Export) and vsnet.v1.ClusterService/GetCluster: thin
+ * handlers that check the request's shape, call {@link ConfigApiService} and map its answer to
+ * the wire; {@link ApiGate} authenticates, authorizes and maps failures.
+ */
 @Controller()
 export class ConfigGrpcController {
-  private readonly logger = new Logger(ConfigGrpcController.name);
-
-  constructor(private readonly api: ConfigApiService) {}
+  constructor(
+    private readonly api: ConfigApiService,
+    private readonly gate: ApiGate,
+  ) {}
 
   @GrpcMethod('ConfigService', 'Apply')
-  async apply(
-    request: ApplyRequest__Output,
-    _metadata: Metadata,
-    call: ServerUnaryCall<unknown, unknown>,
-  ): Promise<ApplyResponse> {
-    const rpc = clusterApiMethodPath('ConfigService', 'Apply');
-    return this.guard(rpc, async () => {
-      if (request.document === null || request.document === undefined) {
-        throw requestRefusal('document', 'is required: the whole cluster document to apply');
-      }
-      if (request.expectedGeneration !== undefined) {
-        // The store has no compare-and-set yet; refusing is honest, ignoring it would not be.
-        throw plainStatus(
-          status.UNIMPLEMENTED,
-          'expectedGeneration is not supported yet; apply without it',
+  apply(request: ApplyRequest__Output, metadata: Metadata, call: Call): Promise<ApplyResponse> {
+    return this.gate.run(
+      'ConfigService',
+      'Apply',
+      request,
+      metadata,
+      call,
+      CLUSTER_NETWORK,
+      async (caller) => {
+        if (request.document === null || request.document === undefined) {
+          throw requestRefusal('document', 'is required: the whole cluster document to apply');
+        }
+        const result = await this.api.apply(
+          clusterDocumentFromWire(request.document),
+          request.dryRun,
+          audited(caller, request.expectedGeneration),
         );
-      }
-      const result = await this.api.apply(
-        clusterDocumentFromWire(request.document),
-        request.dryRun,
-        // No authentication yet: every caller is 'anonymous' until the token interceptor
-        // (issue 3, item 4) puts the real principal here.
-        { principal: 'anonymous', rpc, peer: call.getPeer() },
-      );
-      if (!result.ok) {
-        throw documentRefusal(result.problems);
-      }
-      return {
-        changes: result.changes.map((c) => ({
-          kind: CHANGE_KINDS[c.kind],
-          path: c.path,
-          ...(c.before !== undefined ? { before: toWireValue(c.before) } : {}),
-          ...(c.after !== undefined ? { after: toWireValue(c.after) } : {}),
-        })),
-        generation: result.generation,
-        applied: !request.dryRun && result.changes.length > 0,
-        warnings: result.warnings
-          .filter((p) => p.severity === 'warning')
-          .map((p) => ({ code: p.code, path: formatPath(p.path), message: p.message })),
-      };
-    });
+        if (!result.ok) {
+          throw documentRefusal(result.problems);
+        }
+        return {
+          changes: result.changes.map((c) => ({
+            kind: CHANGE_KINDS[c.kind],
+            path: c.path,
+            ...(c.before !== undefined ? { before: toWireValue(c.before) } : {}),
+            ...(c.after !== undefined ? { after: toWireValue(c.after) } : {}),
+          })),
+          generation: result.generation,
+          applied: !request.dryRun && result.changes.length > 0,
+          warnings: result.warnings
+            .filter((p) => p.severity === 'warning')
+            .map((p) => ({ code: p.code, path: formatPath(p.path), message: p.message })),
+        };
+      },
+    );
   }
 
   @GrpcMethod('ConfigService', 'Export')
-  async export(): Promise<ExportResponse> {
-    return this.guard(clusterApiMethodPath('ConfigService', 'Export'), async () => {
+  export(request: ExportRequest__Output, metadata: Metadata, call: Call): Promise<ExportResponse> {
+    return this.gate.run('ConfigService', 'Export', request, metadata, call, READ, async () => {
       const exported = await this.api.export();
       if (exported === undefined) {
         throw plainStatus(UNINITIALIZED_STATUS, UNINITIALIZED_MESSAGE);
@@ -103,39 +108,32 @@ export class ConfigGrpcController {
   }
 
   @GrpcMethod('ClusterService', 'GetCluster')
-  async getCluster(): Promise<GetClusterResponse> {
-    return this.guard(clusterApiMethodPath('ClusterService', 'GetCluster'), async () => {
-      const snapshot = await this.api.snapshot();
-      if (snapshot === undefined) {
-        throw plainStatus(UNINITIALIZED_STATUS, UNINITIALIZED_MESSAGE);
-      }
-      const { cluster, generation } = snapshot.stored;
-      return {
-        cluster: clusterDocumentToWire(encodeClusterDocument(cluster)).cluster ?? null,
-        generation,
-        filerCount: cluster.filers.length,
-        vsvrCount: cluster.vsvrs.length,
-        updatedUnixMs: String(snapshot.updatedAt.getTime()),
-      };
-    });
-  }
-
-  /**
-   * Refusals pass through; anything else is a bug or an outage: logged here with its stack,
-   * answered INTERNAL with a generic message (never the error's text or stack).
-   */
-  private async guard<T>(rpc: string, work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (error) {
-      if (error instanceof RpcException) {
-        throw error;
-      }
-      this.logger.error(
-        `${rpc} failed: ${error instanceof Error ? error.message : String(error)}`,
-        error instanceof Error ? error.stack : undefined,
-      );
-      throw plainStatus(status.INTERNAL, 'internal error; the service logged the details');
-    }
+  getCluster(
+    request: GetClusterRequest__Output,
+    metadata: Metadata,
+    call: Call,
+  ): Promise<GetClusterResponse> {
+    return this.gate.run(
+      'ClusterService',
+      'GetCluster',
+      request,
+      metadata,
+      call,
+      READ,
+      async () => {
+        const snapshot = await this.api.snapshot();
+        if (snapshot === undefined) {
+          throw plainStatus(UNINITIALIZED_STATUS, UNINITIALIZED_MESSAGE);
+        }
+        const { cluster, generation } = snapshot.stored;
+        return {
+          cluster: clusterDocumentToWire(encodeClusterDocument(cluster)).cluster ?? null,
+          generation,
+          filerCount: cluster.filers.length,
+          vsvrCount: cluster.vsvrs.length,
+          updatedUnixMs: String(snapshot.updatedAt.getTime()),
+        };
+      },
+    );
   }
 }

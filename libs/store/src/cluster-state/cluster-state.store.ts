@@ -1,5 +1,10 @@
 import type { Cluster, ClusterDocument, Problem } from '@vsnet/model';
-import { analyzeCluster, decodeClusterDocument, encodeClusterDocument } from '@vsnet/model';
+import {
+  analyzeCluster,
+  decodeClusterDocument,
+  EditRefusal,
+  encodeClusterDocument,
+} from '@vsnet/model';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditEntity } from '../entities/audit.entity.js';
 import { ClusterEntity } from '../entities/cluster.entity.js';
@@ -10,7 +15,10 @@ import { readDesiredState, replaceDesiredState } from './cluster-rows.repository
 import type {
   ApplyOptions,
   ApplyResult,
+  AuditedCaller,
   ClusterChange,
+  ClusterEdit,
+  EditResult,
   StoredCluster,
 } from './cluster-state.types.js';
 
@@ -72,12 +80,69 @@ export class ClusterStateStore {
       const changes = diffClusterDocuments(documentOf(stored), next);
       return { ok: true, changes, generation: stored?.generation ?? '0', warnings: problems };
     }
+    const { changes, generation } = await this.retrying(() =>
+      inTransaction(this.dataSource, async (manager) => {
+        const head = await lockClusterRow(manager, 'pessimistic_write');
+        const stored = head === null ? undefined : await this.loadRows(manager, head);
+        checkExpectedGeneration(stored, options.expectedGeneration);
+        const summary = {
+          target: AUDIT_TARGET,
+          before: JSON.stringify(summarize(stored?.cluster, stored?.generation ?? '0')),
+          after: (generation: string, changes: number) =>
+            JSON.stringify({ ...summarize(cluster, generation), changes }),
+        };
+        return this.commit(manager, head, stored, cluster, next, options, summary);
+      }),
+    );
+    return { ok: true, changes, generation, warnings: problems };
+  }
+
+  /**
+   * Makes one edit of the stored cluster: in one transaction holding the cluster row's write
+   * lock, `edit` gets the stored document (`undefined` before the first change) and returns the
+   * next one, or throws an {@link EditRefusal}; the whole resulting cluster is validated with
+   * the model (an error refuses the edit: {@link EditRefusal.fromProblems}); the difference is
+   * written with a generation bump and one audit row. An edit that changes nothing writes
+   * nothing. Concurrent edits serialize on the lock, so each sees the one before it.
+   */
+  async edit<T>(edit: ClusterEdit<T>, caller: AuditedCaller): Promise<EditResult<T>> {
+    return this.retrying(() =>
+      inTransaction(this.dataSource, async (manager) => {
+        const head = await lockClusterRow(manager, 'pessimistic_write');
+        const stored = head === null ? undefined : await this.loadRows(manager, head);
+        checkExpectedGeneration(stored, caller.expectedGeneration);
+        const current = documentOf(stored);
+        const planned = edit(current, stored?.cluster);
+        const decoded = decodeClusterDocument(planned.document);
+        const problems = [...decoded.problems, ...analyzeCluster(decoded.cluster).problems];
+        if (problems.some((p) => p.severity === 'error')) {
+          throw EditRefusal.fromProblems(problems);
+        }
+        const next = encodeClusterDocument(decoded.cluster);
+        const summary = {
+          target: planned.target,
+          before: planned.before,
+          after: () => planned.after,
+        };
+        const written = await this.commit(
+          manager,
+          head,
+          stored,
+          decoded.cluster,
+          next,
+          caller,
+          summary,
+        );
+        return { ...written, warnings: problems, result: planned.result };
+      }),
+    );
+  }
+
+  /** Runs `work` again after a lost race to create the cluster row or a deadlock. */
+  private async retrying<T>(work: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const { changes, generation } = await inTransaction(this.dataSource, (manager) =>
-          this.write(manager, cluster, next, options),
-        );
-        return { ok: true, changes, generation, warnings: problems };
+        return await work();
       } catch (error) {
         if (attempt >= APPLY_ATTEMPTS || !RETRIED_ERRORS.has(driverCode(error) ?? '')) {
           throw error;
@@ -86,15 +151,24 @@ export class ClusterStateStore {
     }
   }
 
-  /** The write path of `apply`, inside its transaction; the difference is taken under the lock. */
-  private async write(
+  /**
+   * The write path shared by `apply` and `edit`, inside their transaction and under the lock:
+   * the difference from what is stored, and when there is one the rows, the generation and the
+   * audit row.
+   */
+  private async commit(
     manager: EntityManager,
+    head: ClusterEntity | null,
+    stored: StoredCluster | undefined,
     cluster: Cluster,
     next: ClusterDocument,
-    options: ApplyOptions,
+    caller: AuditedCaller,
+    summary: {
+      target: string;
+      before: string;
+      after: (generation: string, changes: number) => string;
+    },
   ): Promise<{ changes: ClusterChange[]; generation: string }> {
-    const head = await lockClusterRow(manager, 'pessimistic_write');
-    const stored = head === null ? undefined : await this.loadRows(manager, head);
     const changes = diffClusterDocuments(documentOf(stored), next);
     if (changes.length === 0) {
       return { changes, generation: stored?.generation ?? '0' };
@@ -111,15 +185,12 @@ export class ClusterStateStore {
     await replaceDesiredState(manager, clusterToRows(cluster));
     await manager.insert(AuditEntity, {
       at: now,
-      principal: options.principal,
-      rpc: options.rpc,
-      target: AUDIT_TARGET,
-      beforeSummary: JSON.stringify(summarize(stored?.cluster, stored?.generation ?? '0')),
-      afterSummary: JSON.stringify({
-        ...summarize(cluster, generation),
-        changes: changes.length,
-      }),
-      peer: options.peer,
+      principal: caller.principal,
+      rpc: caller.rpc,
+      target: summary.target,
+      beforeSummary: summary.before,
+      afterSummary: summary.after(generation, changes.length),
+      peer: caller.peer,
       generation,
     });
     return { changes, generation };
@@ -153,6 +224,22 @@ async function lockClusterRow(
     .setLock(mode)
     .where('cluster.id = :id', { id: CLUSTER_ROW_ID })
     .getOne();
+}
+
+/** Refuses a change when the caller named a generation and the stored one moved on. */
+function checkExpectedGeneration(
+  stored: StoredCluster | undefined,
+  expected: string | undefined,
+): void {
+  const current = stored?.generation ?? '0';
+  if (expected !== undefined && expected !== current) {
+    throw EditRefusal.field(
+      'failed-precondition',
+      'expectedGeneration',
+      `the cluster is at generation ${current}, not ${expected}; read it again and redo the change`,
+      'cluster.stale-generation',
+    );
+  }
 }
 
 function documentOf(stored: StoredCluster | undefined): ClusterDocument | undefined {

@@ -1,14 +1,42 @@
-import type { Cluster, Problem } from '@vsnet/model';
+import type { Cluster, ClusterDocument, PlannedEdit, Problem } from '@vsnet/model';
+
+export type { PlannedEdit } from '@vsnet/model';
 
 /** Who asked for a change and how; copied into the audit row written with it. */
-export interface ApplyOptions {
-  /** Compute and return the difference, write nothing. */
-  readonly dryRun: boolean;
+export interface AuditedCaller {
   readonly principal: string;
-  /** Full gRPC method name, e.g. `/vsnet.v1.Cluster/Apply`. */
+  /** Full gRPC method name, e.g. `/vsnet.v1.ConfigService/Apply`. */
   readonly rpc: string;
   /** Caller's address as the transport saw it. */
   readonly peer: string;
+  /**
+   * When set, the change is refused (EditRefusal, failed-precondition) unless the stored
+   * generation is this one (`'0'`: nothing stored yet).
+   */
+  readonly expectedGeneration?: string;
+}
+
+export interface ApplyOptions extends AuditedCaller {
+  /** Compute and return the difference, write nothing. */
+  readonly dryRun: boolean;
+}
+
+/**
+ * One edit of the cluster: from the stored document (and its parsed form; both `undefined`
+ * before the first change) to the next; throws an EditRefusal when it cannot be made.
+ */
+export type ClusterEdit<T> = (
+  current: ClusterDocument | undefined,
+  cluster: Cluster | undefined,
+) => PlannedEdit<T>;
+
+export interface EditResult<T> {
+  readonly changes: readonly ClusterChange[];
+  /** The generation now stored (unchanged when the edit changed nothing). */
+  readonly generation: string;
+  /** The model's warnings about the resulting cluster. */
+  readonly warnings: readonly Problem[];
+  readonly result: T;
 }
 
 /**

@@ -1,0 +1,54 @@
+import type { PrincipalView } from '@vsnet/store';
+
+/**
+ * What an RPC needs of its caller (docs/api.md, authentication and roles):
+ * - `read`: any authenticated principal;
+ * - `cluster`: NETWORK at cluster scope;
+ * - `vsvr`: NETWORK on that vsvr (cluster NETWORK covers every vsvr).
+ */
+export type Access =
+  | { readonly kind: 'read' }
+  | { readonly kind: 'cluster' }
+  | { readonly kind: 'vsvr'; readonly vsvr: string };
+
+export const READ: Access = { kind: 'read' };
+export const CLUSTER_NETWORK: Access = { kind: 'cluster' };
+
+export function vsvrNetwork(vsvr: string): Access {
+  return { kind: 'vsvr', vsvr };
+}
+
+/**
+ * Whether `principal` may do what `access` asks. Vsvr names are matched without regard to case
+ * (the model keeps vsvr names unique that way).
+ */
+export function allows(principal: PrincipalView, access: Access): boolean {
+  switch (access.kind) {
+    case 'read':
+      return true;
+    case 'cluster':
+      return principal.role === 'cluster-network';
+    case 'vsvr': {
+      if (principal.role === 'cluster-network') {
+        return true;
+      }
+      const wanted = access.vsvr.toLowerCase();
+      return (
+        principal.role === 'vsvr-network' && principal.vsvrs.some((v) => v.toLowerCase() === wanted)
+      );
+    }
+  }
+}
+
+/** The sentence of a PERMISSION_DENIED answer: who, what was needed, how to get it. */
+export function deniedMessage(principal: PrincipalView, access: Access, rpc: string): string {
+  const has =
+    principal.role === 'vsvr-network'
+      ? `NETWORK on ${principal.vsvrs.join(', ')} only`
+      : principal.role === 'read-only'
+        ? 'read-only access'
+        : 'cluster NETWORK';
+  const needs =
+    access.kind === 'vsvr' ? `NETWORK on vsvr "${access.vsvr}"` : 'the cluster NETWORK privilege';
+  return `${rpc} needs ${needs}; principal "${principal.name}" has ${has}: ask an administrator with cluster NETWORK`;
+}
