@@ -51,6 +51,20 @@ describe('routing policies (§3.1.1)', () => {
     ]);
   });
 
+  it("skips a policy's routes of a family the vsvr has no address of, but still checks its own", () => {
+    const doc = withPolicies({});
+    const va = doc.vsvrs?.[0];
+    if (va) {
+      // An IPv6-only vsvr under the IPv4 cluster default, and a vsvr with no address yet.
+      va.addresses = [{ alias: 'data0', address: '2001:db8:1::10/64' }];
+      doc.vsvrs?.push(vsvrDoc('vd', { failoverGroup: ['filer1'] }));
+    }
+    const { analysis, errors } = check(doc);
+    expect(errors).toEqual([]);
+    expect(analysis.routing.vsvrRoutes.get('va')).toEqual([]);
+    expect(analysis.routing.vsvrRoutes.get('vd')).toEqual([]);
+  });
+
   it("lets one vsvr override a shared route with its own, leaving the others' tables alone", () => {
     const doc = withPolicies({});
     const vb = doc.vsvrs?.[1];

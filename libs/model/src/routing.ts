@@ -162,6 +162,12 @@ export class RoutingResolver {
   ): EffectiveRoute[] {
     const out: EffectiveRoute[] = [];
     for (const { route, from } of table.values()) {
+      if (from !== owner && !subnets.some((s) => s.address.family === route.to.family)) {
+        // A policy's route has nothing to apply to on an owner without any address of its family
+        // (an IPv6-only vsvr under a dual-stack policy, a vsvr created before its addresses).
+        // The owner's own routes are still checked: writing one that can never apply is a mistake.
+        continue;
+      }
       const usable = subnets.filter(
         (s) =>
           s.address.family === route.to.family &&
