@@ -60,6 +60,16 @@ export class ConfigApiService {
     });
   }
 
+  /** The stored generation ('0' before the first change): one primary-key read, no lock. */
+  async generation(): Promise<string> {
+    await this.connected();
+    const head = await this.dataSource.manager.findOne(ClusterEntity, {
+      select: { id: true, generation: true },
+      where: { id: CLUSTER_ROW_ID },
+    });
+    return head?.generation ?? '0';
+  }
+
   /** The stored cluster as the document Apply accepts unchanged, with its generation. */
   async export(): Promise<{ document: ClusterDocument; generation: string } | undefined> {
     const snapshot = await this.snapshot();
