@@ -81,3 +81,53 @@ export {
   requireText,
   requireVsvr,
 } from './edits/document-edit.js';
+export type { RoutingPolicyInput } from './edits/routing-edits.js';
+export {
+  addVsvrRoute,
+  createRoutingPolicy,
+  deleteRoutingPolicy,
+  removeVsvrRoute,
+  setAliasRoutingPolicy,
+  setDefaultRoutingPolicy,
+  setVsvrRoutingPolicy,
+  updateRoutingPolicy,
+} from './edits/routing-edits.js';
+export type {
+  ResolvedPolicyRoute,
+  RoutingPolicyDocument,
+  RoutingPolicyUsers,
+} from './edits/route-identity.js';
+export {
+  canonicalRoute,
+  describeRoute,
+  describeRoutingPolicy,
+  findRoutingPolicy,
+  knownPolicyName,
+  requireRoutingPolicy,
+  resolvedPolicyRoutes,
+  routingPolicyUsers,
+} from './edits/route-identity.js';
+export type { SiteDocument, SiteInput } from './edits/site-edits.js';
+export { createSite, deleteSite, describeSite, findSite, updateSite } from './edits/site-edits.js';
+export type { ClusterSettings, InitClusterInput } from './edits/cluster-edits.js';
+export { changeClusterMac, DEFAULT_CLUSTER_NAME, initCluster } from './edits/cluster-edits.js';
+export type { PhysicalInterfaceInput, RegisterFilerInput } from './edits/filer-edits.js';
+export { describeFiler, registerFiler } from './edits/filer-edits.js';
+export type { InstanceChoice } from './edits/interface-edit-parts.js';
+export { describeInterface, findInterface } from './edits/interface-edit-parts.js';
+export type {
+  CreateAliasInput,
+  CreateBondInput,
+  CreateFailoverInput,
+  CreateVlanInput,
+  DeleteInterfaceInput,
+  FilerInterfaceResult,
+} from './edits/interface-edits.js';
+export {
+  aliasKindOf,
+  createAlias,
+  createBond,
+  createFailoverInterface,
+  createVlan,
+  deleteInterface,
+} from './edits/interface-edits.js';
