@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AuthStore, ClusterStateStore, storeDataSourceOptions } from '@vsnet/store';
+import { AuditStore, AuthStore, ClusterStateStore, storeDataSourceOptions } from '@vsnet/store';
 import { DataSource } from 'typeorm';
 import { schemaMigrations } from '../../../migrations/index.js';
 import { ControlConfigModule } from './config/config.module.js';
@@ -10,10 +10,17 @@ import type { ControlConfig } from './config/control-config.js';
 import { DatabaseProbe } from './database/database.probe.js';
 import { RedisProbe } from './database/redis.probe.js';
 import { Authenticator } from './auth/authenticator.js';
+import { AuthGrpcController } from './auth/auth.grpc-controller.js';
+import { AuditGrpcController } from './audit/audit.grpc-controller.js';
 import { ClusterReader } from './cluster/cluster-reader.js';
 import { ApiGate } from './grpc/api-gate.js';
 import { ConfigGrpcController } from './grpc/config.grpc-controller.js';
 import { VsvrGrpcController } from './vsvr/vsvr.grpc-controller.js';
+import { ClusterGrpcController } from './cluster/cluster.grpc-controller.js';
+import { FilerGrpcController } from './filer/filer.grpc-controller.js';
+import { InterfaceGrpcController } from './interface/interface.grpc-controller.js';
+import { RoutingGrpcController } from './routing/routing.grpc-controller.js';
+import { SiteGrpcController } from './site/site.grpc-controller.js';
 import { HealthController } from './health/health.controller.js';
 import { ReadinessService } from './health/readiness.service.js';
 import { MetricsService } from './metrics/metrics.service.js';
@@ -35,7 +42,18 @@ export class AppModule {
           manualInitialization: true,
         }),
       ],
-      controllers: [HealthController, ConfigGrpcController, VsvrGrpcController],
+      controllers: [
+        HealthController,
+        ConfigGrpcController,
+        VsvrGrpcController,
+        ClusterGrpcController,
+        FilerGrpcController,
+        InterfaceGrpcController,
+        RoutingGrpcController,
+        SiteGrpcController,
+        AuthGrpcController,
+        AuditGrpcController,
+      ],
       providers: [
         DatabaseProbe,
         RedisProbe,
@@ -49,6 +67,11 @@ export class AppModule {
         {
           provide: AuthStore,
           useFactory: (dataSource: DataSource) => new AuthStore(dataSource),
+          inject: [DataSource],
+        },
+        {
+          provide: AuditStore,
+          useFactory: (dataSource: DataSource) => new AuditStore(dataSource),
           inject: [DataSource],
         },
         ConfigApiService,

@@ -33,3 +33,5 @@ export type {
 } from './cluster-state/cluster-state.types.js';
 export { AuthStore, PRINCIPAL_NAME_PATTERN, TOKEN_DESCRIPTION_LENGTH } from './auth/auth.store.js';
 export type { Authenticated, PrincipalRole, PrincipalView, TokenView } from './auth/auth.store.js';
+export { AuditStore } from './audit/audit.store.js';
+export type { AuditQuery, AuditRecord } from './audit/audit.store.js';

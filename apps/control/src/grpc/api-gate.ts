@@ -117,7 +117,7 @@ export class ApiGate {
 function statusOf(error: RpcException): status {
   const payload = error.getError();
   if (typeof payload === 'object' && payload !== null && 'code' in payload) {
-    const code = (payload).code;
+    const code = payload.code;
     if (typeof code === 'number') {
       return code;
     }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { EditRefusal } from '@vsnet/model';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditEntity } from '../entities/audit.entity.js';
+import { ClusterEntity } from '../entities/cluster.entity.js';
 import {
   PrincipalEntity,
   PrincipalGrantEntity,
@@ -11,6 +12,7 @@ import { VsvrEntity } from '../entities/vsvr.entity.js';
 import type { AuditedCaller } from '../cluster-state/cluster-state.types.js';
 import { inTransaction } from '../transaction.js';
 import { newTokenSecret, secretMatches, tokenIdOf } from './bearer-token.js';
+import { fitsAsciiColumn } from '../entities/columns.js';
 
 /** What a principal may do (§3.1.1): NETWORK on the cluster or on some vsvrs, or read. */
 export type PrincipalRole = 'cluster-network' | 'vsvr-network' | 'read-only';
@@ -39,6 +41,9 @@ export interface Authenticated {
 
 /** Principal names: lower case, like a login. */
 export const PRINCIPAL_NAME_PATTERN = /^[a-z][a-z0-9._-]{0,62}$/;
+/** The one cluster row (ClusterStateStore keeps the head in id 1). */
+const CLUSTER_ROW_ID = 1;
+
 /** Longest token description (its column). */
 export const TOKEN_DESCRIPTION_LENGTH = 63;
 
@@ -49,6 +54,18 @@ export const TOKEN_DESCRIPTION_LENGTH = 63;
  */
 export class AuthStore {
   constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * The cluster generation principal and token answers report (they do not change it): the
+   * stored one, `'0'` before the cluster exists.
+   */
+  async clusterGeneration(): Promise<string> {
+    const head = await this.dataSource.manager.findOne(ClusterEntity, {
+      select: { id: true, generation: true },
+      where: { id: CLUSTER_ROW_ID },
+    });
+    return head?.generation ?? '0';
+  }
 
   /** Whether any principal exists (`vsnet-control init` creates the first). */
   async hasPrincipals(): Promise<boolean> {
@@ -132,6 +149,9 @@ export class AuthStore {
 
   /** Every principal in name order, `limit` of them after `afterName`. */
   async listPrincipals(afterName: string, limit: number): Promise<PrincipalView[]> {
+    if (!fitsAsciiColumn(afterName)) {
+      return [];
+    }
     const manager = this.dataSource.manager;
     const rows = await manager
       .createQueryBuilder(PrincipalEntity, 'p')
@@ -144,6 +164,9 @@ export class AuthStore {
 
   /** The principal named `name`, or `undefined`. */
   async findPrincipal(name: string): Promise<PrincipalView | undefined> {
+    if (!fitsAsciiColumn(name)) {
+      return undefined;
+    }
     const row = await this.dataSource.manager.findOne(PrincipalEntity, { where: { name } });
     return row === null ? undefined : this.view(this.dataSource.manager, row);
   }
@@ -173,9 +196,9 @@ export class AuthStore {
       );
     }
     return inTransaction(this.dataSource, async (manager) => {
-      const principal = await manager.findOne(PrincipalEntity, {
-        where: { name: principalName },
-      });
+      const principal = fitsAsciiColumn(principalName)
+        ? await manager.findOne(PrincipalEntity, { where: { name: principalName } })
+        : null;
       if (principal === null) {
         throw EditRefusal.field(
           'not-found',

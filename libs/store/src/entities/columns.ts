@@ -21,3 +21,17 @@ export function asciiKey(length: number) {
 }
 
 export const ID_COLUMN = { type: 'int', unsigned: true } as const;
+
+/**
+ * Whether `text` can equal a value of an ASCII column. MySQL refuses to compare an ASCII column
+ * with a string holding other characters ("Illegal mix of collations"), so a lookup by such a
+ * string is answered "no match" without asking the database.
+ */
+export function fitsAsciiColumn(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) > 0x7f) {
+      return false;
+    }
+  }
+  return true;
+}

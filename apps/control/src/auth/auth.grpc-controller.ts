@@ -1,0 +1,211 @@
+import type { Metadata, ServerUnaryCall } from '@grpc/grpc-js';
+import { Controller } from '@nestjs/common';
+import { GrpcMethod } from '@nestjs/microservices';
+import { EditRefusal } from '@vsnet/model';
+import type { PrincipalRole, PrincipalView, TokenView } from '@vsnet/store';
+import { AuthStore, PRINCIPAL_NAME_PATTERN } from '@vsnet/store';
+import type { CreatePrincipalRequest__Output } from '../../../../libs/contracts/src/generated/vsnet/v1/CreatePrincipalRequest.js';
+import type { CreatePrincipalResponse } from '../../../../libs/contracts/src/generated/vsnet/v1/CreatePrincipalResponse.js';
+import type { CreateTokenRequest__Output } from '../../../../libs/contracts/src/generated/vsnet/v1/CreateTokenRequest.js';
+import type { CreateTokenResponse } from '../../../../libs/contracts/src/generated/vsnet/v1/CreateTokenResponse.js';
+import type { ListPrincipalsRequest__Output } from '../../../../libs/contracts/src/generated/vsnet/v1/ListPrincipalsRequest.js';
+import type { ListPrincipalsResponse } from '../../../../libs/contracts/src/generated/vsnet/v1/ListPrincipalsResponse.js';
+import type { Principal } from '../../../../libs/contracts/src/generated/vsnet/v1/Principal.js';
+import type { RevokeTokenRequest__Output } from '../../../../libs/contracts/src/generated/vsnet/v1/RevokeTokenRequest.js';
+import type { RevokeTokenResponse } from '../../../../libs/contracts/src/generated/vsnet/v1/RevokeTokenResponse.js';
+import type { Role__Output } from '../../../../libs/contracts/src/generated/vsnet/v1/Role.js';
+import type { Token } from '../../../../libs/contracts/src/generated/vsnet/v1/Token.js';
+import type { WhoAmIRequest__Output } from '../../../../libs/contracts/src/generated/vsnet/v1/WhoAmIRequest.js';
+import type { WhoAmIResponse } from '../../../../libs/contracts/src/generated/vsnet/v1/WhoAmIResponse.js';
+import { ApiGate, audited } from '../grpc/api-gate.js';
+import { pageKeyOf, pageSizeOf, pageTokenOf } from '../grpc/keyset-paging.js';
+import { CLUSTER_NETWORK, READ } from './access.js';
+
+type Call = ServerUnaryCall<unknown, unknown>;
+
+const ROLE_TO_WIRE: Readonly<Record<PrincipalRole, Role__Output>> = {
+  'cluster-network': 'ROLE_CLUSTER_NETWORK',
+  'vsvr-network': 'ROLE_VSVR_NETWORK',
+  'read-only': 'ROLE_READ_ONLY',
+};
+
+/** The page tokens of ListPrincipals carry the last name shown. */
+const PRINCIPAL_LIST = 'principals';
+
+/**
+ * vsnet.v1.AuthService on the {@link AuthStore}: principals, their roles and bearer tokens.
+ * Every change writes its audit row through the store; none changes the cluster generation, so
+ * answers report the current one.
+ */
+@Controller()
+export class AuthGrpcController {
+  constructor(
+    private readonly gate: ApiGate,
+    private readonly store: AuthStore,
+  ) {}
+
+  @GrpcMethod('AuthService', 'CreatePrincipal')
+  createPrincipal(
+    req: CreatePrincipalRequest__Output,
+    md: Metadata,
+    call: Call,
+  ): Promise<CreatePrincipalResponse> {
+    return this.gate.run(
+      'AuthService',
+      'CreatePrincipal',
+      req,
+      md,
+      call,
+      CLUSTER_NETWORK,
+      async (caller) => {
+        const principal = await this.store.createPrincipal(
+          req.name,
+          roleFromWire(req.role),
+          req.vsvrs,
+          audited(caller),
+        );
+        return {
+          principal: principalToWire(principal),
+          generation: await this.store.clusterGeneration(),
+        };
+      },
+    );
+  }
+
+  @GrpcMethod('AuthService', 'ListPrincipals')
+  listPrincipals(
+    req: ListPrincipalsRequest__Output,
+    md: Metadata,
+    call: Call,
+  ): Promise<ListPrincipalsResponse> {
+    return this.gate.run(
+      'AuthService',
+      'ListPrincipals',
+      req,
+      md,
+      call,
+      CLUSTER_NETWORK,
+      async () => {
+        const size = pageSizeOf(req.pageSize);
+        const after = pageKeyOf(PRINCIPAL_LIST, req.pageToken, (key) =>
+          PRINCIPAL_NAME_PATTERN.test(key),
+        );
+        // One more than the page: whether it exists says whether there is a next page.
+        const rows = await this.store.listPrincipals(after ?? '', size + 1);
+        const page = rows.slice(0, size);
+        const last = page[page.length - 1];
+        return {
+          principals: page.map(principalToWire),
+          nextPageToken:
+            rows.length > size && last !== undefined ? pageTokenOf(PRINCIPAL_LIST, last.name) : '',
+        };
+      },
+    );
+  }
+
+  @GrpcMethod('AuthService', 'CreateToken')
+  createToken(
+    req: CreateTokenRequest__Output,
+    md: Metadata,
+    call: Call,
+  ): Promise<CreateTokenResponse> {
+    return this.gate.run(
+      'AuthService',
+      'CreateToken',
+      req,
+      md,
+      call,
+      CLUSTER_NETWORK,
+      async (caller) => {
+        const { token, secret } = await this.store.createToken(
+          req.principal,
+          req.description,
+          expiryFromWire(req.expiresUnixMs),
+          audited(caller),
+        );
+        return {
+          token: tokenToWire(token),
+          secret,
+          generation: await this.store.clusterGeneration(),
+        };
+      },
+    );
+  }
+
+  @GrpcMethod('AuthService', 'RevokeToken')
+  revokeToken(
+    req: RevokeTokenRequest__Output,
+    md: Metadata,
+    call: Call,
+  ): Promise<RevokeTokenResponse> {
+    // Any principal may revoke its own tokens, so the gate only authenticates; the store
+    // decides per token, and answers NOT_FOUND for one the caller may not revoke.
+    return this.gate.run('AuthService', 'RevokeToken', req, md, call, READ, async (caller) => {
+      const mayRevoke = (owner: string): boolean =>
+        caller.principal.role === 'cluster-network' || owner === caller.principal.name;
+      await this.store.revokeToken(req.id, mayRevoke, audited(caller));
+      return { generation: await this.store.clusterGeneration() };
+    });
+  }
+
+  @GrpcMethod('AuthService', 'WhoAmI')
+  whoAmI(req: WhoAmIRequest__Output, md: Metadata, call: Call): Promise<WhoAmIResponse> {
+    return this.gate.run('AuthService', 'WhoAmI', req, md, call, READ, (caller) =>
+      Promise.resolve({ principal: principalToWire(caller.principal), tokenId: caller.tokenId }),
+    );
+  }
+}
+
+function roleFromWire(role: Role__Output): PrincipalRole {
+  switch (role) {
+    case 'ROLE_CLUSTER_NETWORK':
+      return 'cluster-network';
+    case 'ROLE_VSVR_NETWORK':
+      return 'vsvr-network';
+    case 'ROLE_READ_ONLY':
+      return 'read-only';
+    case 'ROLE_UNSPECIFIED':
+    default:
+      // `default`: a number the proto does not name arrives as itself.
+      throw EditRefusal.field(
+        'invalid-argument',
+        'role',
+        'is unspecified; choose ROLE_CLUSTER_NETWORK, ROLE_VSVR_NETWORK or ROLE_READ_ONLY',
+      );
+  }
+}
+
+/** `0`: never expires. A time beyond what a Date holds is refused like any bad value. */
+function expiryFromWire(expiresUnixMs: string): Date | null {
+  if (expiresUnixMs === '0' || expiresUnixMs === '') {
+    return null;
+  }
+  const expiry = new Date(Number(expiresUnixMs));
+  if (Number.isNaN(expiry.getTime())) {
+    throw EditRefusal.field(
+      'invalid-argument',
+      'expiresUnixMs',
+      `${expiresUnixMs} is not a time a token can expire at; give milliseconds since the Unix epoch, or 0 for no expiry`,
+    );
+  }
+  return expiry;
+}
+
+function principalToWire(principal: PrincipalView): Principal {
+  return {
+    name: principal.name,
+    role: ROLE_TO_WIRE[principal.role],
+    vsvrs: [...principal.vsvrs],
+    createdUnixMs: String(principal.createdAt.getTime()),
+  };
+}
+
+function tokenToWire(token: TokenView): Token {
+  return {
+    id: token.id,
+    principal: token.principal,
+    description: token.description,
+    createdUnixMs: String(token.createdAt.getTime()),
+    expiresUnixMs: token.expiresAt === null ? '0' : String(token.expiresAt.getTime()),
+  };
+}
