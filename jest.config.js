@@ -9,6 +9,7 @@ export default {
     '^@vsnet/dataplane$': '<rootDir>/libs/dataplane/src/index.ts',
     '^@vsnet/contracts$': '<rootDir>/libs/contracts/src/index.ts',
     '^@vsnet/store$': '<rootDir>/libs/store/src/index.ts',
+    '^@vsnet/dhcp$': '<rootDir>/libs/dhcp/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: {
