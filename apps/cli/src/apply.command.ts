@@ -34,11 +34,11 @@ export interface ApplyOptions extends CommonOptions<(typeof FORMATS)[number]>, S
 
 const EXAMPLES = `
 The server validates the whole document and applies the difference in one transaction.
-The token in VSNET_TOKEN, when set, is sent as "authorization: Bearer <token>".
+The token (VSNET_TOKEN, else token: in the config file) is sent as "authorization: Bearer <token>".
 
 Exit status: 0 applied (or nothing to change), 1 the server refused the document (each
 problem is printed with its line and column), 2 the server could not be reached or the
-document cannot be read.
+document cannot be read, 6 no token or an unknown one, 7 the token may not apply.
 
 Examples:
   vsnet apply -f cluster.yaml --dry-run
@@ -81,7 +81,7 @@ const KIND_NAMES: Readonly<Record<string, string>> = {
 export async function apply(options: ApplyOptions, io: CliIo): Promise<number> {
   const file = await readClusterFile(options.file, io);
   const document = toWire(file);
-  const call = connect(options, io);
+  const call = await connect(options, io);
   try {
     const res = await unary<ApplyResponse__Output>(call, (m, o, cb) =>
       call.config.apply({ document, dryRun: options.dryRun === true }, m, o, cb),

@@ -43,7 +43,7 @@ export function registerExportCommand(
 
 /** Runs `export` on an already-parsed command line; returns the exit status. */
 export async function exportCluster(options: ExportOptions, io: CliIo): Promise<number> {
-  const call = connect(options, io);
+  const call = await connect(options, io);
   try {
     const res = await unary<ExportResponse__Output>(call, (m, o, cb) =>
       call.config.export({}, m, o, cb),

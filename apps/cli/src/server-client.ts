@@ -6,13 +6,35 @@ import {
   errorModelGrpc,
   loadClusterApiPackageDefinition,
 } from '../../../libs/contracts/src/cluster-api.js';
-import type { ConfigServiceClient } from '../../../libs/contracts/src/cluster-api.js';
+import type {
+  AuditServiceClient,
+  AuthServiceClient,
+  ClusterApiServiceName,
+  ClusterServiceClient,
+  ConfigServiceClient,
+  FilerServiceClient,
+  InterfaceServiceClient,
+  RoutingServiceClient,
+  SiteServiceClient,
+  VsvrServiceClient,
+} from '../../../libs/contracts/src/cluster-api.js';
 import type { Value__Output } from '../../../libs/contracts/src/generated/google/protobuf/Value.js';
-import { CliError, EXIT_INVALID, EXIT_USAGE } from './cli-io.js';
+import {
+  CliError,
+  EXIT_ALREADY_EXISTS,
+  EXIT_BAD_REQUEST,
+  EXIT_INVALID,
+  EXIT_NOT_FOUND,
+  EXIT_PERMISSION_DENIED,
+  EXIT_UNAUTHENTICATED,
+  EXIT_USAGE,
+} from './cli-io.js';
 import type { CliIo } from './cli-io.js';
+import { loadClientConfig } from './client-config.js';
+import type { ClientConfig } from './client-config.js';
 
-// What the online verbs (apply, export) share: where the control service is, how long to
-// wait for it, the token, and turning its failures into one line a person can act on.
+// What the online verbs share: where the control service is, how long to wait for it, the
+// token, a client of each service, and turning its failures into a line a person can act on.
 
 export const DEFAULT_SERVER = '127.0.0.1:7400';
 export const DEFAULT_TIMEOUT_SECONDS = 10;
@@ -20,17 +42,23 @@ export const DEFAULT_TIMEOUT_SECONDS = 10;
 /** The trailer the server's google.rpc.Status travels in (docs/api.md, error model). */
 const STATUS_DETAILS_TRAILER = 'grpc-status-details-bin';
 
+/** Where the token and server come from, for --help. */
+export const CREDENTIALS_HELP = `The server is --server, else $VSNET_SERVER, else server: in the config file, else
+${DEFAULT_SERVER}. The token is $VSNET_TOKEN, else token: in the config file; it is sent as
+"authorization: Bearer <token>". The config file is $VSNET_CONFIG, else
+$XDG_CONFIG_HOME/vsnet/config.yaml, else ~/.config/vsnet/config.yaml.`;
+
 /** What `--server` and `--timeout` parse to. */
 export interface ServerOptions {
   readonly server?: string;
   readonly timeout: number;
 }
 
-/** `--server HOST:PORT`; its default (env `VSNET_SERVER`, else 127.0.0.1:7400) is resolved late. */
+/** `--server HOST:PORT`; its default (env, config file, 127.0.0.1:7400) is resolved late. */
 export function serverOption(): Option {
   return new Option(
     '--server <host:port>',
-    `the vsnet control service (default: $VSNET_SERVER or ${DEFAULT_SERVER})`,
+    `the vsnet control service (default: $VSNET_SERVER, the config file's server:, or ${DEFAULT_SERVER})`,
   );
 }
 
@@ -47,48 +75,107 @@ export function timeoutOption(): Option {
     });
 }
 
-/** The server to call: `--server`, else env `VSNET_SERVER`, else the default. */
-export function serverAddress(options: ServerOptions, env: CliIo['env']): string {
-  const fromEnv = env['VSNET_SERVER'];
-  const server =
-    options.server ?? (fromEnv !== undefined && fromEnv !== '' ? fromEnv : DEFAULT_SERVER);
+function nonEmpty(value: string | undefined): string | undefined {
+  return value !== undefined && value !== '' ? value : undefined;
+}
+
+/**
+ * The server to call: `--server`, else env `VSNET_SERVER`, else the config file's `server:`,
+ * else the default.
+ */
+export function serverAddress(
+  options: ServerOptions,
+  env: CliIo['env'],
+  config: ClientConfig = {},
+): string {
+  const server = options.server ?? nonEmpty(env['VSNET_SERVER']) ?? config.server ?? DEFAULT_SERVER;
   if (!/^(\[[^\]]+\]|[^\s:/[\]]+):\d{1,5}$/.test(server)) {
+    const from =
+      options.server !== undefined || nonEmpty(env['VSNET_SERVER']) !== undefined
+        ? '--server'
+        : `server: in ${config.path ?? 'the config file'}`;
     throw new CliError(
-      `vsnet: --server ${server}: expected HOST:PORT, e.g. ${DEFAULT_SERVER} (the control service's gRPC port)`,
+      `vsnet: ${from} ${server}: expected HOST:PORT, e.g. ${DEFAULT_SERVER} (the control service's gRPC port)`,
     );
   }
   return server;
 }
 
-/** One RPC's worth of connection: the client, metadata with the token, the deadline. */
+/** The bearer token: env `VSNET_TOKEN`, else the config file's `token:`; undefined: none. */
+export function bearerToken(env: CliIo['env'], config: ClientConfig = {}): string | undefined {
+  return nonEmpty(env['VSNET_TOKEN']) ?? config.token;
+}
+
+/** A client of each vsnet.v1 service, by its proto name. */
+export interface ServiceClients {
+  readonly ClusterService: ClusterServiceClient;
+  readonly FilerService: FilerServiceClient;
+  readonly InterfaceService: InterfaceServiceClient;
+  readonly VsvrService: VsvrServiceClient;
+  readonly RoutingService: RoutingServiceClient;
+  readonly SiteService: SiteServiceClient;
+  readonly ConfigService: ConfigServiceClient;
+  readonly AuditService: AuditServiceClient;
+  readonly AuthService: AuthServiceClient;
+}
+
+/** One command's worth of connection: clients, metadata with the token, the deadline. */
 export interface ServerCall {
   readonly server: string;
   readonly timeoutSeconds: number;
+  /** The client of `service`, opened on first use (they share one channel). */
+  client<S extends ClusterApiServiceName>(service: S): ServiceClients[S];
+  /** ConfigService's client (what apply and export use). */
   readonly config: ConfigServiceClient;
   metadata(): grpc.Metadata;
   callOptions(): grpc.CallOptions;
   close(): void;
 }
 
-/** Opens a ConfigService client to the resolved server; `close()` it when done. */
-export function connect(options: ServerOptions, io: CliIo): ServerCall {
-  const server = serverAddress(options, io.env);
+/**
+ * Resolves the server and token (flags, environment, config file) and returns a connection
+ * whose clients are opened on demand; `close()` it when done.
+ */
+export async function connect(options: ServerOptions, io: CliIo): Promise<ServerCall> {
+  const config = await loadClientConfig(io);
+  const server = serverAddress(options, io.env, config);
+  const token = bearerToken(io.env, config);
   const api = clusterApiGrpc(loadClusterApiPackageDefinition());
-  const config = new api.ConfigService(server, grpc.credentials.createInsecure());
-  const token = io.env['VSNET_TOKEN'];
+  const credentials = grpc.credentials.createInsecure();
+  const opened = new Map<ClusterApiServiceName, grpc.Client>();
+  const client = <S extends ClusterApiServiceName>(service: S): ServiceClients[S] => {
+    let c = opened.get(service);
+    if (c === undefined) {
+      const Ctor = (api as unknown as Record<string, typeof grpc.Client>)[service];
+      if (Ctor === undefined) {
+        throw new Error(`no service ${service} in vsnet.v1`);
+      }
+      // grpc-js pools subchannels: clients of several services share one connection.
+      c = new Ctor(server, credentials);
+      opened.set(service, c);
+    }
+    return c as unknown as ServiceClients[S];
+  };
   return {
     server,
     timeoutSeconds: options.timeout,
-    config,
+    client,
+    get config() {
+      return client('ConfigService');
+    },
     metadata: () => {
       const metadata = new grpc.Metadata();
-      if (token !== undefined && token !== '') {
+      if (token !== undefined) {
         metadata.set('authorization', `Bearer ${token}`);
       }
       return metadata;
     },
     callOptions: () => ({ deadline: Date.now() + options.timeout * 1000 }),
-    close: () => config.close(),
+    close: () => {
+      for (const c of opened.values()) {
+        c.close();
+      }
+    },
   };
 }
 
@@ -113,6 +200,25 @@ export function unary<Res>(call: ServerCall, invoke: Invoke<Res>): Promise<Res> 
   });
 }
 
+/**
+ * Connects, runs `work`, and closes; any failure of the server becomes the CliError of
+ * {@link serverFailure} (a CliError thrown by `work` passes unchanged).
+ */
+export async function withServer<T>(
+  options: ServerOptions,
+  io: CliIo,
+  work: (call: ServerCall) => Promise<T>,
+): Promise<T> {
+  const call = await connect(options, io);
+  try {
+    return await work(call);
+  } catch (err) {
+    throw serverFailure(call, err);
+  } finally {
+    call.close();
+  }
+}
+
 export function isServiceError(err: unknown): err is grpc.ServiceError {
   return (
     err instanceof Error &&
@@ -134,21 +240,51 @@ function connectionError(message: string): string {
   return cause !== undefined && cause !== '' ? cause : message;
 }
 
+/** The exit status of each refusal the API defines (cli-io.ts, EXIT_STATUS_HELP). */
+const REFUSAL_EXIT: ReadonlyMap<grpc.status, number> = new Map([
+  [grpc.status.FAILED_PRECONDITION, EXIT_INVALID],
+  [grpc.status.INVALID_ARGUMENT, EXIT_BAD_REQUEST],
+  [grpc.status.NOT_FOUND, EXIT_NOT_FOUND],
+  [grpc.status.ALREADY_EXISTS, EXIT_ALREADY_EXISTS],
+]);
+
 /**
- * A failure that is not about the document, as one line: an unreachable server or a missed
- * deadline name the server and what to check (exit 2); a refusal (FAILED_PRECONDITION, …)
- * is the server's message (exit 1).
+ * The refusal's field violations, one indented line each (`  field: description`), after
+ * the message; a lone violation the message already says word for word is not repeated.
+ */
+function violationLines(err: grpc.ServiceError, message: string): string {
+  const violations = fieldViolations(err).filter(
+    (v, _, all) => all.length > 1 || message !== `${v.field}: ${v.description}`,
+  );
+  return violations.map((v) => `\n  ${v.field}: ${v.description}`).join('');
+}
+
+/**
+ * A failure of the server as one line (plus, for a refusal, one line per field violation):
+ * an unreachable server or a missed deadline name the server and what to check (exit 2); a
+ * missing or refused token says how to give one (exit 6, 7); a refusal is the server's
+ * message with an exit status of its own (1, 3, 4, 5). A CliError passes unchanged.
  */
 export function serverFailure(
   call: Pick<ServerCall, 'server' | 'timeoutSeconds'>,
   err: unknown,
 ): CliError {
+  if (err instanceof CliError) {
+    return err;
+  }
   if (!isServiceError(err)) {
     return new CliError(
       `vsnet: ${call.server}: ${err instanceof Error ? err.message : String(err)}`,
     );
   }
   const message = detailsOf(err);
+  const refusalExit = REFUSAL_EXIT.get(err.code);
+  if (refusalExit !== undefined) {
+    return new CliError(
+      `vsnet: ${call.server}: ${message}${violationLines(err, message)}`,
+      refusalExit,
+    );
+  }
   switch (err.code) {
     case grpc.status.UNAVAILABLE:
       return new CliError(
@@ -163,16 +299,20 @@ export function serverFailure(
         EXIT_USAGE,
       );
     case grpc.status.UNAUTHENTICATED:
+      return new CliError(
+        `vsnet: ${call.server} refused the call: ${message}; set VSNET_TOKEN (or token: in ~/.config/vsnet/config.yaml) to your token`,
+        EXIT_UNAUTHENTICATED,
+      );
     case grpc.status.PERMISSION_DENIED:
       return new CliError(
-        `vsnet: ${call.server} refused the call: ${message}; check the token in VSNET_TOKEN`,
+        `vsnet: ${call.server} refused the call: ${message}; use a token whose role allows it (vsnet whoami shows yours)`,
+        EXIT_PERMISSION_DENIED,
+      );
+    case grpc.status.UNIMPLEMENTED:
+      return new CliError(
+        `vsnet: the vsnet control service at ${call.server} does not offer this call (UNIMPLEMENTED: ${message}); upgrade vsnet-control`,
         EXIT_USAGE,
       );
-    case grpc.status.INVALID_ARGUMENT:
-    case grpc.status.FAILED_PRECONDITION:
-    case grpc.status.ALREADY_EXISTS:
-    case grpc.status.NOT_FOUND:
-      return new CliError(`vsnet: ${call.server}: ${message}`, EXIT_INVALID);
     default:
       return new CliError(
         `vsnet: ${call.server} failed (${grpc.status[err.code] ?? err.code}): ${message}`,

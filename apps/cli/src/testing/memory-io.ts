@@ -8,6 +8,8 @@ export interface MemoryIoOptions {
   readonly tty?: boolean;
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly readFile?: (path: string) => Promise<string>;
+  /** The clock the CLI reads, in milliseconds since the Unix epoch. */
+  readonly now?: number;
 }
 
 /** An in-memory {@link CliIo} for tests, with what the CLI wrote. */
@@ -38,6 +40,7 @@ export function memoryIo(options: MemoryIoOptions = {}): MemoryIo {
       }),
     readStdin: () => Promise.resolve(options.stdin ?? ''),
     env: options.env ?? {},
+    ...(options.now !== undefined ? { now: () => options.now ?? 0 } : {}),
   };
   return { io, stdout: () => out, stderr: () => err };
 }
