@@ -3,25 +3,34 @@ import { addressTable } from '@vsnet/model';
 import type { AddressRow } from '@vsnet/model';
 import type { CliIo } from './cli-io.js';
 import { checkCluster } from './checked-cluster.js';
-import { readClusterFile } from './cluster-file.js';
-import { fileOption, outputOption } from './options.js';
-import type { CommonOptions } from './options.js';
+import { DOCUMENT_SOURCE_HELP, documentOptions, readDocument } from './cluster-source.js';
+import type { DocumentOptions } from './cluster-source.js';
+import { outputOption } from './options.js';
 import { paletteFor, toCsv, toJson, toYaml } from './output.js';
 import type { Palette } from './output.js';
 import { problemRecord, reportProblemsAside } from './problem-report.js';
+import { CREDENTIALS_HELP } from './server-client.js';
 import { renderTable } from './table.js';
 
 const FORMATS = ['table', 'json', 'yaml', 'csv'] as const;
-export type AddressesOptions = CommonOptions<(typeof FORMATS)[number]>;
+export interface AddressesOptions extends DocumentOptions {
+  readonly output: (typeof FORMATS)[number];
+}
 
 const EXAMPLES = `
 Every address in the cluster with the DHCP client identifier it is requested with: the
 worksheet for reserving addresses on the DHCP server. With errors in the document the
 worksheet is still printed, the problems go to standard error and the exit status is 1.
 
+${DOCUMENT_SOURCE_HELP}
+
 Examples:
   vsnet addresses -f cluster.yaml
-  vsnet addresses -f cluster.yaml -o csv > reservations.csv`;
+  vsnet addresses -f cluster.yaml -o csv > reservations.csv
+  vsnet addresses --server control.example:7400 -o csv > reservations.csv
+  vsnet addresses --online
+
+${CREDENTIALS_HELP}`;
 
 /** The fields of an address row, in the order every format prints them. */
 const FIELDS = [
@@ -41,10 +50,11 @@ export function registerAddressesCommand(
   io: CliIo,
   setExitCode: (code: number) => void,
 ): void {
-  program
-    .command('addresses')
-    .description('list every address with its DHCP identifier, owner and alias')
-    .addOption(fileOption())
+  documentOptions(
+    program
+      .command('addresses')
+      .description('list every address with its DHCP identifier, owner and alias'),
+  )
     .addOption(outputOption(FORMATS))
     .addHelpText('after', EXAMPLES)
     .action(async (options: AddressesOptions) => {
@@ -54,7 +64,7 @@ export function registerAddressesCommand(
 
 /** Runs `addresses` on an already-parsed command line; returns the exit status. */
 export async function addresses(options: AddressesOptions, io: CliIo): Promise<number> {
-  const checked = checkCluster(await readClusterFile(options.file, io));
+  const checked = checkCluster(await readDocument(options, io));
   const rows = addressTable(checked.cluster, checked.analysis);
   switch (options.output) {
     case 'json':

@@ -56,7 +56,7 @@ describe('vsnet command line', () => {
 
   it.each([
     [['frobnicate'], "error: unknown command 'frobnicate'"],
-    [['validate'], "error: required option '-f, --file <path>' not specified"],
+    [['validate'], "vsnet: required option '-f, --file <path>' not specified; "],
     [['validate', '-f', 'c.yaml', '--colour'], "error: unknown option '--colour'"],
     [['plan', '-f', 'c.yaml', '-o', 'xml'], "argument 'xml' is invalid"],
   ])('refuses %j with commander’s message and exit 2', async (argv, message) => {

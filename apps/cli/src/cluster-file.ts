@@ -10,14 +10,28 @@ export interface SourcePosition {
   readonly column: number;
 }
 
+/** The cluster the control service stores, as `--server`/`--online` read it. */
+export interface StoredCluster {
+  /** The control service's address (HOST:PORT). */
+  readonly server: string;
+  /** The generation Export read the cluster at (a decimal string, as the wire gives it). */
+  readonly generation: string;
+}
+
 /** A cluster document read and parsed, still able to say where each part of it was written. */
 export interface ClusterFile {
-  /** What to call the source in messages: the path as given, or `<stdin>`. */
+  /** What to call the source in messages: the path as given, `<stdin>`, or `(server, generation N)`. */
   readonly name: string;
   /** The document as plain data (YAML and JSON alike), before the model decodes it. */
   readonly data: unknown;
   /** Where `path` was written; the nearest enclosing node that exists when it was not. */
   locate(path: Path): SourcePosition;
+  /**
+   * Set when the document is the control service's, not a file. It was rendered as
+   * `vsnet export` prints it, so `locate` still orders problems, but the person has no
+   * text to look at: problems are shown at their document path alone.
+   */
+  readonly stored?: StoredCluster;
 }
 
 export const STDIN_NAME = '<stdin>';

@@ -6,15 +6,17 @@ import { CliError } from './cli-io.js';
 import type { CliIo } from './cli-io.js';
 import { checkCluster } from './checked-cluster.js';
 import type { CheckedCluster } from './checked-cluster.js';
-import { readClusterFile } from './cluster-file.js';
-import { fileOption, outputOption } from './options.js';
-import type { CommonOptions } from './options.js';
+import { DOCUMENT_SOURCE_HELP, documentOptions, readDocument } from './cluster-source.js';
+import type { DocumentOptions } from './cluster-source.js';
+import { outputOption } from './options.js';
 import { paletteFor, toJson, toYaml } from './output.js';
 import { renderPlan } from './plan.render.js';
+import { CREDENTIALS_HELP } from './server-client.js';
 import { problemRecord, reportProblemsAside } from './problem-report.js';
 
 const FORMATS = ['table', 'json', 'yaml'] as const;
-export interface PlanOptions extends CommonOptions<(typeof FORMATS)[number]> {
+export interface PlanOptions extends DocumentOptions {
+  readonly output: (typeof FORMATS)[number];
   readonly filer?: string;
 }
 
@@ -22,10 +24,16 @@ const EXAMPLES = `
 The plan is printed even when the document has errors, so placements can be inspected;
 the problems then go to standard error and the exit status is 1.
 
+${DOCUMENT_SOURCE_HELP}
+
 Examples:
   vsnet plan -f cluster.yaml
   vsnet plan -f cluster.yaml --filer Filer2
-  vsnet plan -f cluster.yaml -o json > plan.json`;
+  vsnet plan -f cluster.yaml -o json > plan.json
+  vsnet plan --server control.example:7400 --filer Filer2
+  vsnet plan --online -o yaml
+
+${CREDENTIALS_HELP}`;
 
 /** `vsnet plan`: what each filer's agent would receive, and where each vsvr can run. */
 export function registerPlanCommand(
@@ -33,10 +41,11 @@ export function registerPlanCommand(
   io: CliIo,
   setExitCode: (code: number) => void,
 ): void {
-  program
-    .command('plan')
-    .description('show the node spec of every filer and where each vsvr can run')
-    .addOption(fileOption())
+  documentOptions(
+    program
+      .command('plan')
+      .description('show the node spec of every filer and where each vsvr can run'),
+  )
     .addOption(new Option('--filer <name>', 'show only this filer'))
     .addOption(outputOption(FORMATS))
     .addHelpText('after', EXAMPLES)
@@ -54,7 +63,7 @@ export interface PlanRecord {
 
 /** Runs `plan` on an already-parsed command line; returns the exit status. */
 export async function plan(options: PlanOptions, io: CliIo): Promise<number> {
-  const checked = checkCluster(await readClusterFile(options.file, io));
+  const checked = checkCluster(await readDocument(options, io));
   const filer = options.filer === undefined ? undefined : findFiler(checked.cluster, options.filer);
   const { cluster, analysis } = checked;
   const specs =

@@ -1,5 +1,6 @@
 import { formatPath } from '@vsnet/model';
 import type { CheckedCluster, LocatedProblem } from './checked-cluster.js';
+import type { ClusterFile } from './cluster-file.js';
 import type { Palette } from './output.js';
 import { EXIT_INVALID, EXIT_OK } from './cli-io.js';
 
@@ -8,11 +9,26 @@ function plural(count: number, noun: string, nouns = `${noun}s`): string {
 }
 
 /**
+ * Where a problem is: `FILE:LINE:COL` in a file; `(server, generation N)` for the cluster
+ * the control service stores, which has no lines (the document path says where instead).
+ */
+export function problemLocation(file: ClusterFile, problem: LocatedProblem): string {
+  if (file.stored !== undefined || problem.line === undefined) {
+    return file.name;
+  }
+  return `${file.name}:${problem.line}:${problem.column ?? 1}`;
+}
+
+/**
  * One problem on one line, the way compilers print them, so editors and `grep` can jump
  * to it: `seed.yaml:88:18 error vsvrs[0].addresses[3].address: … — hint: … [address.duplicate]`.
  */
-export function formatProblem(file: string, problem: LocatedProblem, palette: Palette): string {
-  const where = palette.bold(`${file}:${problem.line}:${problem.column}`);
+export function formatProblem(
+  file: ClusterFile,
+  problem: LocatedProblem,
+  palette: Palette,
+): string {
+  const where = palette.bold(problemLocation(file, problem));
   const severity =
     problem.severity === 'error'
       ? palette.bold(palette.red('error'))
@@ -71,7 +87,7 @@ export function reportProblemsAside(
   if (checked.problems.length === 0) {
     return EXIT_OK;
   }
-  const lines = checked.problems.map((p) => formatProblem(checked.file.name, p, palette));
+  const lines = checked.problems.map((p) => formatProblem(checked.file, p, palette));
   const counts = problemCounts(checked);
   lines.push(
     checked.errorCount > 0
@@ -82,7 +98,10 @@ export function reportProblemsAside(
   return checked.errorCount > 0 ? EXIT_INVALID : EXIT_OK;
 }
 
-/** A problem as JSON/YAML output carries it: the model's fields, then where it was written. */
+/**
+ * A problem as JSON/YAML output carries it: the model's fields, then the line and column
+ * where it was written (left out for the control service's document, which has none).
+ */
 export function problemRecord(problem: LocatedProblem): Record<string, unknown> {
   return {
     severity: problem.severity,
@@ -90,7 +109,6 @@ export function problemRecord(problem: LocatedProblem): Record<string, unknown> 
     path: [...problem.path],
     message: problem.message,
     hint: problem.hint,
-    line: problem.line,
-    column: problem.column,
+    ...(problem.line !== undefined ? { line: problem.line, column: problem.column } : {}),
   };
 }
