@@ -1,4 +1,4 @@
-import type { Metadata, ServerUnaryCall } from '@grpc/grpc-js';
+import type { Metadata } from '@grpc/grpc-js';
 import { Controller } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
 import { EditRefusal } from '@vsnet/model';
@@ -8,10 +8,9 @@ import type { AuditEntry } from '../../../../libs/contracts/src/generated/vsnet/
 import type { ListAuditRequest__Output } from '../../../../libs/contracts/src/generated/vsnet/v1/ListAuditRequest.js';
 import type { ListAuditResponse } from '../../../../libs/contracts/src/generated/vsnet/v1/ListAuditResponse.js';
 import { READ } from '../auth/access.js';
-import { ApiGate } from '../grpc/api-gate.js';
-import { pageKeyOf, pageSizeOf, pageTokenOf } from '../grpc/keyset-paging.js';
-
-type Call = ServerUnaryCall<unknown, unknown>;
+import type { UnaryCall } from '../grpc/api-gate.js';
+import { ApiGate, rpcCall } from '../grpc/api-gate.js';
+import { keysetPage, pageKeyOf, pageSizeOf } from '../grpc/keyset-paging.js';
 
 /** The page tokens of ListAudit carry the id of the last entry shown. */
 const AUDIT_LIST = 'audit';
@@ -26,8 +25,13 @@ export class AuditGrpcController {
   ) {}
 
   @GrpcMethod('AuditService', 'ListAudit')
-  listAudit(req: ListAuditRequest__Output, md: Metadata, call: Call): Promise<ListAuditResponse> {
-    return this.gate.run('AuditService', 'ListAudit', req, md, call, READ, async () => {
+  listAudit(
+    req: ListAuditRequest__Output,
+    md: Metadata,
+    call: UnaryCall,
+  ): Promise<ListAuditResponse> {
+    const rpc = rpcCall('AuditService', 'ListAudit', req, md, call);
+    return this.gate.run(rpc, READ, async () => {
       const size = pageSizeOf(req.pageSize);
       const beforeId = pageKeyOf(AUDIT_LIST, req.pageToken, (key) => AUDIT_ID.test(key));
       const filter = req.filter;
@@ -50,13 +54,8 @@ export class AuditGrpcController {
         ...(beforeId !== undefined ? { beforeId } : {}),
         limit: size + 1,
       });
-      const page = rows.slice(0, size);
-      const last = page[page.length - 1];
-      return {
-        entries: page.map(entryToWire),
-        nextPageToken:
-          rows.length > size && last !== undefined ? pageTokenOf(AUDIT_LIST, last.id) : '',
-      };
+      const page = keysetPage(AUDIT_LIST, rows, size, (entry) => entry.id);
+      return { entries: page.items.map(entryToWire), nextPageToken: page.nextPageToken };
     });
   }
 }

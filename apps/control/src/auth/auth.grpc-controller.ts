@@ -1,4 +1,4 @@
-import type { Metadata, ServerUnaryCall } from '@grpc/grpc-js';
+import type { Metadata } from '@grpc/grpc-js';
 import { Controller } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
 import { EditRefusal } from '@vsnet/model';
@@ -17,11 +17,10 @@ import type { Role__Output } from '../../../../libs/contracts/src/generated/vsne
 import type { Token } from '../../../../libs/contracts/src/generated/vsnet/v1/Token.js';
 import type { WhoAmIRequest__Output } from '../../../../libs/contracts/src/generated/vsnet/v1/WhoAmIRequest.js';
 import type { WhoAmIResponse } from '../../../../libs/contracts/src/generated/vsnet/v1/WhoAmIResponse.js';
-import { ApiGate, audited } from '../grpc/api-gate.js';
-import { pageKeyOf, pageSizeOf, pageTokenOf } from '../grpc/keyset-paging.js';
+import type { UnaryCall } from '../grpc/api-gate.js';
+import { ApiGate, audited, rpcCall } from '../grpc/api-gate.js';
+import { keysetPage, pageKeyOf, pageSizeOf } from '../grpc/keyset-paging.js';
 import { CLUSTER_NETWORK, READ } from './access.js';
-
-type Call = ServerUnaryCall<unknown, unknown>;
 
 const ROLE_TO_WIRE: Readonly<Record<PrincipalRole, Role__Output>> = {
   'cluster-network': 'ROLE_CLUSTER_NETWORK',
@@ -48,99 +47,74 @@ export class AuthGrpcController {
   createPrincipal(
     req: CreatePrincipalRequest__Output,
     md: Metadata,
-    call: Call,
+    call: UnaryCall,
   ): Promise<CreatePrincipalResponse> {
-    return this.gate.run(
-      'AuthService',
-      'CreatePrincipal',
-      req,
-      md,
-      call,
-      CLUSTER_NETWORK,
-      async (caller) => {
-        const principal = await this.store.createPrincipal(
-          req.name,
-          roleFromWire(req.role),
-          req.vsvrs,
-          audited(caller),
-        );
-        return {
-          principal: principalToWire(principal),
-          generation: await this.store.clusterGeneration(),
-        };
-      },
-    );
+    const rpc = rpcCall('AuthService', 'CreatePrincipal', req, md, call);
+    return this.gate.run(rpc, CLUSTER_NETWORK, async (caller) => {
+      const principal = await this.store.createPrincipal(
+        req.name,
+        roleFromWire(req.role),
+        req.vsvrs,
+        audited(caller),
+      );
+      return {
+        principal: principalToWire(principal),
+        generation: await this.store.clusterGeneration(),
+      };
+    });
   }
 
   @GrpcMethod('AuthService', 'ListPrincipals')
   listPrincipals(
     req: ListPrincipalsRequest__Output,
     md: Metadata,
-    call: Call,
+    call: UnaryCall,
   ): Promise<ListPrincipalsResponse> {
-    return this.gate.run(
-      'AuthService',
-      'ListPrincipals',
-      req,
-      md,
-      call,
-      CLUSTER_NETWORK,
-      async () => {
-        const size = pageSizeOf(req.pageSize);
-        const after = pageKeyOf(PRINCIPAL_LIST, req.pageToken, (key) =>
-          PRINCIPAL_NAME_PATTERN.test(key),
-        );
-        // One more than the page: whether it exists says whether there is a next page.
-        const rows = await this.store.listPrincipals(after ?? '', size + 1);
-        const page = rows.slice(0, size);
-        const last = page[page.length - 1];
-        return {
-          principals: page.map(principalToWire),
-          nextPageToken:
-            rows.length > size && last !== undefined ? pageTokenOf(PRINCIPAL_LIST, last.name) : '',
-        };
-      },
-    );
+    const rpc = rpcCall('AuthService', 'ListPrincipals', req, md, call);
+    return this.gate.run(rpc, CLUSTER_NETWORK, async () => {
+      const size = pageSizeOf(req.pageSize);
+      const after = pageKeyOf(PRINCIPAL_LIST, req.pageToken, (key) =>
+        PRINCIPAL_NAME_PATTERN.test(key),
+      );
+      // One more than the page: whether it exists says whether there is a next page.
+      const rows = await this.store.listPrincipals(after ?? '', size + 1);
+      const page = keysetPage(PRINCIPAL_LIST, rows, size, (p) => p.name);
+      return { principals: page.items.map(principalToWire), nextPageToken: page.nextPageToken };
+    });
   }
 
   @GrpcMethod('AuthService', 'CreateToken')
   createToken(
     req: CreateTokenRequest__Output,
     md: Metadata,
-    call: Call,
+    call: UnaryCall,
   ): Promise<CreateTokenResponse> {
-    return this.gate.run(
-      'AuthService',
-      'CreateToken',
-      req,
-      md,
-      call,
-      CLUSTER_NETWORK,
-      async (caller) => {
-        const { token, secret } = await this.store.createToken(
-          req.principal,
-          req.description,
-          expiryFromWire(req.expiresUnixMs),
-          audited(caller),
-        );
-        return {
-          token: tokenToWire(token),
-          secret,
-          generation: await this.store.clusterGeneration(),
-        };
-      },
-    );
+    const rpc = rpcCall('AuthService', 'CreateToken', req, md, call);
+    return this.gate.run(rpc, CLUSTER_NETWORK, async (caller) => {
+      const { token, secret } = await this.store.createToken(
+        req.principal,
+        req.description,
+        expiryFromWire(req.expiresUnixMs),
+        audited(caller),
+      );
+      return {
+        token: tokenToWire(token),
+        secret,
+        generation: await this.store.clusterGeneration(),
+      };
+    });
   }
 
   @GrpcMethod('AuthService', 'RevokeToken')
   revokeToken(
     req: RevokeTokenRequest__Output,
     md: Metadata,
-    call: Call,
+    call: UnaryCall,
   ): Promise<RevokeTokenResponse> {
     // Any principal may revoke its own tokens, so the gate only authenticates; the store
     // decides per token, and answers NOT_FOUND for one the caller may not revoke.
-    return this.gate.run('AuthService', 'RevokeToken', req, md, call, READ, async (caller) => {
+    const rpc = rpcCall('AuthService', 'RevokeToken', req, md, call);
+    return this.gate.run(rpc, READ, async (caller) => {
       const mayRevoke = (owner: string): boolean =>
         caller.principal.role === 'cluster-network' || owner === caller.principal.name;
       await this.store.revokeToken(req.id, mayRevoke, audited(caller));
@@ -149,8 +123,9 @@ export class AuthGrpcController {
   }
 
   @GrpcMethod('AuthService', 'WhoAmI')
-  whoAmI(req: WhoAmIRequest__Output, md: Metadata, call: Call): Promise<WhoAmIResponse> {
-    return this.gate.run('AuthService', 'WhoAmI', req, md, call, READ, (caller) =>
+  whoAmI(req: WhoAmIRequest__Output, md: Metadata, call: UnaryCall): Promise<WhoAmIResponse> {
+    const rpc = rpcCall('AuthService', 'WhoAmI', req, md, call);
+    return this.gate.run(rpc, READ, (caller) =>
       Promise.resolve({ principal: principalToWire(caller.principal), tokenId: caller.tokenId }),
     );
   }

@@ -1,16 +1,17 @@
-import type { Metadata, ServerUnaryCall } from '@grpc/grpc-js';
+import type { Metadata } from '@grpc/grpc-js';
 import { Controller } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
 import { changeClusterMac, initCluster } from '@vsnet/model';
-import { ClusterStateStore } from '@vsnet/store';
 import type { ChangeClusterMacRequest__Output } from '../../../../libs/contracts/src/generated/vsnet/v1/ChangeClusterMacRequest.js';
 import type { ChangeClusterMacResponse } from '../../../../libs/contracts/src/generated/vsnet/v1/ChangeClusterMacResponse.js';
 import type { InitClusterRequest__Output } from '../../../../libs/contracts/src/generated/vsnet/v1/InitClusterRequest.js';
 import type { InitClusterResponse } from '../../../../libs/contracts/src/generated/vsnet/v1/InitClusterResponse.js';
 import { CLUSTER_NETWORK } from '../auth/access.js';
-import { ApiGate, audited } from '../grpc/api-gate.js';
+import type { UnaryCall } from '../grpc/api-gate.js';
+import { rpcCall } from '../grpc/api-gate.js';
+import { ClusterGate } from '../grpc/cluster-gate.js';
 
-type Call = ServerUnaryCall<unknown, unknown>;
+const SERVICE = 'ClusterService';
 
 /**
  * vsnet.v1.ClusterService's mutations: InitCluster and ChangeClusterMac, each an edit from
@@ -18,54 +19,33 @@ type Call = ServerUnaryCall<unknown, unknown>;
  */
 @Controller()
 export class ClusterGrpcController {
-  constructor(
-    private readonly gate: ApiGate,
-    private readonly store: ClusterStateStore,
-  ) {}
+  constructor(private readonly cluster: ClusterGate) {}
 
-  @GrpcMethod('ClusterService', 'InitCluster')
+  @GrpcMethod(SERVICE, 'InitCluster')
   initCluster(
     req: InitClusterRequest__Output,
     md: Metadata,
-    call: Call,
+    call: UnaryCall,
   ): Promise<InitClusterResponse> {
-    return this.gate.run(
-      'ClusterService',
-      'InitCluster',
-      req,
-      md,
-      call,
-      CLUSTER_NETWORK,
-      async (caller) => {
-        const done = await this.store.edit(
-          (current) => initCluster(current, { name: req.name, mac: req.mac }),
-          audited(caller),
-        );
-        return { cluster: done.result, generation: done.generation };
-      },
-    );
+    const rpc = rpcCall(SERVICE, 'InitCluster', req, md, call);
+    return this.cluster.edit(rpc, CLUSTER_NETWORK, async (edit) => {
+      const done = await edit((current) => initCluster(current, { name: req.name, mac: req.mac }));
+      return { cluster: done.result, generation: done.generation };
+    });
   }
 
-  @GrpcMethod('ClusterService', 'ChangeClusterMac')
+  @GrpcMethod(SERVICE, 'ChangeClusterMac')
   changeClusterMac(
     req: ChangeClusterMacRequest__Output,
     md: Metadata,
-    call: Call,
+    call: UnaryCall,
   ): Promise<ChangeClusterMacResponse> {
-    return this.gate.run(
-      'ClusterService',
-      'ChangeClusterMac',
-      req,
-      md,
-      call,
-      CLUSTER_NETWORK,
-      async (caller) => {
-        const done = await this.store.edit(
-          (current) => changeClusterMac(current, req.mac),
-          audited(caller, req.expectedGeneration),
-        );
-        return { cluster: done.result, generation: done.generation };
-      },
-    );
+    const rpc = rpcCall(SERVICE, 'ChangeClusterMac', req, md, call);
+    return this.cluster.edit(rpc, CLUSTER_NETWORK, async (edit) => {
+      const done = await edit((current) => changeClusterMac(current, req.mac), {
+        expectedGeneration: req.expectedGeneration,
+      });
+      return { cluster: done.result, generation: done.generation };
+    });
   }
 }

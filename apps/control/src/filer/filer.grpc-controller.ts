@@ -1,8 +1,7 @@
-import type { Metadata, ServerUnaryCall } from '@grpc/grpc-js';
+import type { Metadata } from '@grpc/grpc-js';
 import { Controller } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
-import { EditRefusal, findFiler, registerFiler } from '@vsnet/model';
-import { ClusterStateStore } from '@vsnet/store';
+import { registerFiler, requireFiler } from '@vsnet/model';
 import { filerToWire } from '../../../../libs/contracts/src/cluster-api-document.js';
 import type { GetFilerRequest__Output } from '../../../../libs/contracts/src/generated/vsnet/v1/GetFilerRequest.js';
 import type { GetFilerResponse } from '../../../../libs/contracts/src/generated/vsnet/v1/GetFilerResponse.js';
@@ -11,11 +10,12 @@ import type { ListFilersResponse } from '../../../../libs/contracts/src/generate
 import type { RegisterFilerRequest__Output } from '../../../../libs/contracts/src/generated/vsnet/v1/RegisterFilerRequest.js';
 import type { RegisterFilerResponse } from '../../../../libs/contracts/src/generated/vsnet/v1/RegisterFilerResponse.js';
 import { CLUSTER_NETWORK, READ } from '../auth/access.js';
-import { ClusterReader } from '../cluster/cluster-reader.js';
-import { ApiGate, audited } from '../grpc/api-gate.js';
-import { pageOf } from '../grpc/paging.js';
+import type { UnaryCall } from '../grpc/api-gate.js';
+import { rpcCall } from '../grpc/api-gate.js';
+import { ClusterGate } from '../grpc/cluster-gate.js';
+import { pageByName } from '../grpc/paging.js';
 
-type Call = ServerUnaryCall<unknown, unknown>;
+const SERVICE = 'FilerService';
 
 /**
  * vsnet.v1.FilerService: RegisterFiler is an edit from libs/model run by the store; the reads
@@ -23,55 +23,39 @@ type Call = ServerUnaryCall<unknown, unknown>;
  */
 @Controller()
 export class FilerGrpcController {
-  constructor(
-    private readonly gate: ApiGate,
-    private readonly store: ClusterStateStore,
-    private readonly reader: ClusterReader,
-  ) {}
+  constructor(private readonly cluster: ClusterGate) {}
 
-  @GrpcMethod('FilerService', 'RegisterFiler')
+  @GrpcMethod(SERVICE, 'RegisterFiler')
   registerFiler(
     req: RegisterFilerRequest__Output,
     md: Metadata,
-    call: Call,
+    call: UnaryCall,
   ): Promise<RegisterFilerResponse> {
-    return this.gate.run(
-      'FilerService',
-      'RegisterFiler',
-      req,
-      md,
-      call,
-      CLUSTER_NETWORK,
-      async (caller) => {
-        const done = await this.store.edit(
-          (current) =>
-            registerFiler(current, {
-              name: req.name,
-              interfaces: req.interfaces.map((i) => ({
-                name: i.name,
-                mac: i.mac,
-                ...(i.mtu !== undefined ? { mtu: i.mtu } : {}),
-              })),
-            }),
-          audited(caller),
-        );
-        return { filer: filerToWire(done.result), generation: done.generation };
-      },
-    );
+    const rpc = rpcCall(SERVICE, 'RegisterFiler', req, md, call);
+    return this.cluster.edit(rpc, CLUSTER_NETWORK, async (edit) => {
+      const done = await edit((current) =>
+        registerFiler(current, {
+          name: req.name,
+          interfaces: req.interfaces.map((i) => ({
+            name: i.name,
+            mac: i.mac,
+            ...(i.mtu !== undefined ? { mtu: i.mtu } : {}),
+          })),
+        }),
+      );
+      return { filer: filerToWire(done.result), generation: done.generation };
+    });
   }
 
-  @GrpcMethod('FilerService', 'ListFilers')
+  @GrpcMethod(SERVICE, 'ListFilers')
   listFilers(
     req: ListFilersRequest__Output,
     md: Metadata,
-    call: Call,
+    call: UnaryCall,
   ): Promise<ListFilersResponse> {
-    return this.gate.run('FilerService', 'ListFilers', req, md, call, READ, async () => {
-      const view = await this.reader.read();
-      const filers = [...view.document.filers].sort((a, b) =>
-        a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
-      );
-      const page = pageOf(filers, (f) => f.name, req.pageSize, req.pageToken);
+    const rpc = rpcCall(SERVICE, 'ListFilers', req, md, call);
+    return this.cluster.read(rpc, READ, (view) => {
+      const page = pageByName(view.document.filers, req);
       return {
         filers: page.items.map(filerToWire),
         nextPageToken: page.nextPageToken,
@@ -80,19 +64,11 @@ export class FilerGrpcController {
     });
   }
 
-  @GrpcMethod('FilerService', 'GetFiler')
-  getFiler(req: GetFilerRequest__Output, md: Metadata, call: Call): Promise<GetFilerResponse> {
-    return this.gate.run('FilerService', 'GetFiler', req, md, call, READ, async () => {
-      const view = await this.reader.read();
-      const filer = view.document.filers[findFiler(view.document, req.name)];
-      if (filer === undefined) {
-        throw EditRefusal.field(
-          'not-found',
-          'name',
-          `no filer is named "${req.name}"; list them with vsnet filer list`,
-          'filer.unknown',
-        );
-      }
+  @GrpcMethod(SERVICE, 'GetFiler')
+  getFiler(req: GetFilerRequest__Output, md: Metadata, call: UnaryCall): Promise<GetFilerResponse> {
+    const rpc = rpcCall(SERVICE, 'GetFiler', req, md, call);
+    return this.cluster.read(rpc, READ, (view) => {
+      const filer = requireFiler(view.document, req.name, 'name');
       // A vsvr runs on the first filer of its placement that can carry it (§5.7).
       const activeVsvrs = [...view.analysis.placements.values()]
         .filter((p) => p.runsOn[0]?.toLowerCase() === filer.name.toLowerCase())

@@ -1,5 +1,5 @@
 import { status } from '@grpc/grpc-js';
-import type { Metadata, ServerUnaryCall } from '@grpc/grpc-js';
+import type { Metadata } from '@grpc/grpc-js';
 import { Controller } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
 import type { ClusterChange } from '@vsnet/store';
@@ -17,7 +17,8 @@ import type { GetClusterRequest__Output } from '../../../../libs/contracts/src/g
 import type { GetClusterResponse } from '../../../../libs/contracts/src/generated/vsnet/v1/GetClusterResponse.js';
 import { ConfigApiService } from '../config-api/config-api.service.js';
 import { CLUSTER_NETWORK, READ } from '../auth/access.js';
-import { ApiGate, audited } from './api-gate.js';
+import type { UnaryCall } from './api-gate.js';
+import { ApiGate, audited, rpcCall } from './api-gate.js';
 import { documentRefusal, plainStatus, requestRefusal } from './grpc-status.js';
 import { toWireValue } from './wire-value.js';
 
@@ -39,13 +40,6 @@ const CHANGE_KINDS: Readonly<Record<ClusterChange['kind'], ChangeKind>> = {
 /**
  * vsnet.v1.ConfigService (Apply, Export) and vsnet.v1.ClusterService/GetCluster: thin
  * handlers that check the request's shape, call {@link ConfigApiService} and map its answer to
- * the wire. The other RPCs of those services answer UNIMPLEMENTED (grpc-js's default).
- */
-type Call = ServerUnaryCall<unknown, unknown>;
-
-/**
- * vsnet.v1.ConfigService (Apply, Export) and vsnet.v1.ClusterService/GetCluster: thin
- * handlers that check the request's shape, call {@link ConfigApiService} and map its answer to
  * the wire; {@link ApiGate} authenticates, authorizes and maps failures.
  */
 @Controller()
@@ -56,46 +50,48 @@ export class ConfigGrpcController {
   ) {}
 
   @GrpcMethod('ConfigService', 'Apply')
-  apply(request: ApplyRequest__Output, metadata: Metadata, call: Call): Promise<ApplyResponse> {
-    return this.gate.run(
-      'ConfigService',
-      'Apply',
-      request,
-      metadata,
-      call,
-      CLUSTER_NETWORK,
-      async (caller) => {
-        if (request.document === null || request.document === undefined) {
-          throw requestRefusal('document', 'is required: the whole cluster document to apply');
-        }
-        const result = await this.api.apply(
-          clusterDocumentFromWire(request.document),
-          request.dryRun,
-          audited(caller, request.expectedGeneration),
-        );
-        if (!result.ok) {
-          throw documentRefusal(result.problems);
-        }
-        return {
-          changes: result.changes.map((c) => ({
-            kind: CHANGE_KINDS[c.kind],
-            path: c.path,
-            ...(c.before !== undefined ? { before: toWireValue(c.before) } : {}),
-            ...(c.after !== undefined ? { after: toWireValue(c.after) } : {}),
-          })),
-          generation: result.generation,
-          applied: !request.dryRun && result.changes.length > 0,
-          warnings: result.warnings
-            .filter((p) => p.severity === 'warning')
-            .map((p) => ({ code: p.code, path: formatPath(p.path), message: p.message })),
-        };
-      },
-    );
+  apply(
+    request: ApplyRequest__Output,
+    metadata: Metadata,
+    call: UnaryCall,
+  ): Promise<ApplyResponse> {
+    const rpc = rpcCall('ConfigService', 'Apply', request, metadata, call);
+    return this.gate.run(rpc, CLUSTER_NETWORK, async (caller) => {
+      if (request.document === null || request.document === undefined) {
+        throw requestRefusal('document', 'is required: the whole cluster document to apply');
+      }
+      const result = await this.api.apply(
+        clusterDocumentFromWire(request.document),
+        request.dryRun,
+        audited(caller, request.expectedGeneration),
+      );
+      if (!result.ok) {
+        throw documentRefusal(result.problems);
+      }
+      return {
+        changes: result.changes.map((c) => ({
+          kind: CHANGE_KINDS[c.kind],
+          path: c.path,
+          ...(c.before !== undefined ? { before: toWireValue(c.before) } : {}),
+          ...(c.after !== undefined ? { after: toWireValue(c.after) } : {}),
+        })),
+        generation: result.generation,
+        applied: !request.dryRun && result.changes.length > 0,
+        warnings: result.warnings
+          .filter((p) => p.severity === 'warning')
+          .map((p) => ({ code: p.code, path: formatPath(p.path), message: p.message })),
+      };
+    });
   }
 
   @GrpcMethod('ConfigService', 'Export')
-  export(request: ExportRequest__Output, metadata: Metadata, call: Call): Promise<ExportResponse> {
-    return this.gate.run('ConfigService', 'Export', request, metadata, call, READ, async () => {
+  export(
+    request: ExportRequest__Output,
+    metadata: Metadata,
+    call: UnaryCall,
+  ): Promise<ExportResponse> {
+    const rpc = rpcCall('ConfigService', 'Export', request, metadata, call);
+    return this.gate.run(rpc, READ, async () => {
       const exported = await this.api.export();
       if (exported === undefined) {
         throw plainStatus(UNINITIALIZED_STATUS, UNINITIALIZED_MESSAGE);
@@ -111,29 +107,22 @@ export class ConfigGrpcController {
   getCluster(
     request: GetClusterRequest__Output,
     metadata: Metadata,
-    call: Call,
+    call: UnaryCall,
   ): Promise<GetClusterResponse> {
-    return this.gate.run(
-      'ClusterService',
-      'GetCluster',
-      request,
-      metadata,
-      call,
-      READ,
-      async () => {
-        const snapshot = await this.api.snapshot();
-        if (snapshot === undefined) {
-          throw plainStatus(UNINITIALIZED_STATUS, UNINITIALIZED_MESSAGE);
-        }
-        const { cluster, generation } = snapshot.stored;
-        return {
-          cluster: clusterDocumentToWire(encodeClusterDocument(cluster)).cluster ?? null,
-          generation,
-          filerCount: cluster.filers.length,
-          vsvrCount: cluster.vsvrs.length,
-          updatedUnixMs: String(snapshot.updatedAt.getTime()),
-        };
-      },
-    );
+    const rpc = rpcCall('ClusterService', 'GetCluster', request, metadata, call);
+    return this.gate.run(rpc, READ, async () => {
+      const snapshot = await this.api.snapshot();
+      if (snapshot === undefined) {
+        throw plainStatus(UNINITIALIZED_STATUS, UNINITIALIZED_MESSAGE);
+      }
+      const { cluster, generation } = snapshot.stored;
+      return {
+        cluster: clusterDocumentToWire(encodeClusterDocument(cluster)).cluster ?? null,
+        generation,
+        filerCount: cluster.filers.length,
+        vsvrCount: cluster.vsvrs.length,
+        updatedUnixMs: String(snapshot.updatedAt.getTime()),
+      };
+    });
   }
 }

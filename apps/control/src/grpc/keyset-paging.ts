@@ -1,4 +1,5 @@
 import { EditRefusal } from '@vsnet/model';
+import type { Page } from './paging.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './paging.js';
 
 // Paging for lists the database pages itself (principals, audit entries): the page token is the
@@ -20,6 +21,25 @@ export function pageSizeOf(pageSize: number): number {
 /** The token that continues list `list` after `key`. */
 export function pageTokenOf(list: string, key: string): string {
   return Buffer.from(`${list}:${key}`, 'utf8').toString('base64url');
+}
+
+/**
+ * The page of list `list` in `rows`, which were fetched with a limit one above `size`: whether
+ * that extra row came says whether there is a next page, whose token continues after the last
+ * key shown.
+ */
+export function keysetPage<T>(
+  list: string,
+  rows: readonly T[],
+  size: number,
+  key: (row: T) => string,
+): Page<T> {
+  const items = rows.slice(0, size);
+  const last = items[items.length - 1];
+  return {
+    items,
+    nextPageToken: rows.length > size && last !== undefined ? pageTokenOf(list, key(last)) : '',
+  };
 }
 
 /**

@@ -1,7 +1,7 @@
-import type { Metadata, ServerUnaryCall } from '@grpc/grpc-js';
+import type { Metadata } from '@grpc/grpc-js';
 import { Controller } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
-import type { FilerInterfaceResult, InstanceChoice, InterfaceKind } from '@vsnet/model';
+import type { FilerInterfaceResult, InterfaceKind } from '@vsnet/model';
 import {
   aliasKindOf,
   createAlias,
@@ -9,10 +9,9 @@ import {
   createFailoverInterface,
   createVlan,
   deleteInterface,
-  EditRefusal,
-  findFiler,
+  requireFiler,
 } from '@vsnet/model';
-import { ClusterStateStore } from '@vsnet/store';
+import type { EditResult } from '@vsnet/store';
 import { interfaceToWire } from '../../../../libs/contracts/src/cluster-api-document.js';
 import type { CreateAliasRequest__Output } from '../../../../libs/contracts/src/generated/vsnet/v1/CreateAliasRequest.js';
 import type { CreateAliasResponse } from '../../../../libs/contracts/src/generated/vsnet/v1/CreateAliasResponse.js';
@@ -29,11 +28,13 @@ import type { InterfaceKind__Output as WireInterfaceKind } from '../../../../lib
 import type { ListInterfacesRequest__Output } from '../../../../libs/contracts/src/generated/vsnet/v1/ListInterfacesRequest.js';
 import type { ListInterfacesResponse } from '../../../../libs/contracts/src/generated/vsnet/v1/ListInterfacesResponse.js';
 import { CLUSTER_NETWORK, READ } from '../auth/access.js';
-import { ClusterReader } from '../cluster/cluster-reader.js';
-import { ApiGate, audited } from '../grpc/api-gate.js';
-import { pageOf } from '../grpc/paging.js';
+import type { UnaryCall } from '../grpc/api-gate.js';
+import { rpcCall } from '../grpc/api-gate.js';
+import { ClusterGate } from '../grpc/cluster-gate.js';
+import { byName, pageOf } from '../grpc/paging.js';
+import { instanceOf } from '../grpc/request-fields.js';
 
-type Call = ServerUnaryCall<unknown, unknown>;
+const SERVICE = 'InterfaceService';
 
 const WIRE_KINDS: Readonly<Record<InterfaceKind, WireInterfaceKind>> = {
   physical: 'INTERFACE_KIND_PHYSICAL',
@@ -50,177 +51,119 @@ const WIRE_KINDS: Readonly<Record<InterfaceKind, WireInterfaceKind>> = {
  */
 @Controller()
 export class InterfaceGrpcController {
-  constructor(
-    private readonly gate: ApiGate,
-    private readonly store: ClusterStateStore,
-    private readonly reader: ClusterReader,
-  ) {}
+  constructor(private readonly cluster: ClusterGate) {}
 
-  @GrpcMethod('InterfaceService', 'CreateBond')
+  @GrpcMethod(SERVICE, 'CreateBond')
   createBond(
     req: CreateBondRequest__Output,
     md: Metadata,
-    call: Call,
+    call: UnaryCall,
   ): Promise<CreateBondResponse> {
-    return this.gate.run(
-      'InterfaceService',
-      'CreateBond',
-      req,
-      md,
-      call,
-      CLUSTER_NETWORK,
-      async (caller) => {
-        const done = await this.store.edit(
-          (current) =>
-            createBond(current, {
-              filer: req.filer,
-              instance: instanceOf(req),
-              members: req.members,
-              ...(req.mode !== undefined ? { mode: req.mode } : {}),
-              ...(req.mtu !== undefined ? { mtu: req.mtu } : {}),
-            }),
-          audited(caller),
-        );
-        return created(done.result, done.generation);
-      },
-    );
+    const rpc = rpcCall(SERVICE, 'CreateBond', req, md, call);
+    return this.cluster.edit(rpc, CLUSTER_NETWORK, async (edit) => {
+      const done = await edit((current) =>
+        createBond(current, {
+          filer: req.filer,
+          instance: instanceOf(req),
+          members: req.members,
+          ...(req.mode !== undefined ? { mode: req.mode } : {}),
+          ...(req.mtu !== undefined ? { mtu: req.mtu } : {}),
+        }),
+      );
+      return created(done);
+    });
   }
 
-  @GrpcMethod('InterfaceService', 'CreateFailoverInterface')
+  @GrpcMethod(SERVICE, 'CreateFailoverInterface')
   createFailoverInterface(
     req: CreateFailoverInterfaceRequest__Output,
     md: Metadata,
-    call: Call,
+    call: UnaryCall,
   ): Promise<CreateFailoverInterfaceResponse> {
-    return this.gate.run(
-      'InterfaceService',
-      'CreateFailoverInterface',
-      req,
-      md,
-      call,
-      CLUSTER_NETWORK,
-      async (caller) => {
-        const done = await this.store.edit(
-          (current) =>
-            createFailoverInterface(current, {
-              filer: req.filer,
-              instance: instanceOf(req),
-              members: req.members,
-              ...(req.primary !== undefined ? { primary: req.primary } : {}),
-              ...(req.mtu !== undefined ? { mtu: req.mtu } : {}),
-            }),
-          audited(caller),
-        );
-        return created(done.result, done.generation);
-      },
-    );
+    const rpc = rpcCall(SERVICE, 'CreateFailoverInterface', req, md, call);
+    return this.cluster.edit(rpc, CLUSTER_NETWORK, async (edit) => {
+      const done = await edit((current) =>
+        createFailoverInterface(current, {
+          filer: req.filer,
+          instance: instanceOf(req),
+          members: req.members,
+          ...(req.primary !== undefined ? { primary: req.primary } : {}),
+          ...(req.mtu !== undefined ? { mtu: req.mtu } : {}),
+        }),
+      );
+      return created(done);
+    });
   }
 
-  @GrpcMethod('InterfaceService', 'CreateVlan')
+  @GrpcMethod(SERVICE, 'CreateVlan')
   createVlan(
     req: CreateVlanRequest__Output,
     md: Metadata,
-    call: Call,
+    call: UnaryCall,
   ): Promise<CreateVlanResponse> {
-    return this.gate.run(
-      'InterfaceService',
-      'CreateVlan',
-      req,
-      md,
-      call,
-      CLUSTER_NETWORK,
-      async (caller) => {
-        const done = await this.store.edit(
-          (current) =>
-            createVlan(current, {
-              filer: req.filer,
-              parent: req.parent,
-              tag: req.tag,
-              ...(req.mtu !== undefined ? { mtu: req.mtu } : {}),
-            }),
-          audited(caller),
-        );
-        return created(done.result, done.generation);
-      },
-    );
+    const rpc = rpcCall(SERVICE, 'CreateVlan', req, md, call);
+    return this.cluster.edit(rpc, CLUSTER_NETWORK, async (edit) => {
+      const done = await edit((current) =>
+        createVlan(current, {
+          filer: req.filer,
+          parent: req.parent,
+          tag: req.tag,
+          ...(req.mtu !== undefined ? { mtu: req.mtu } : {}),
+        }),
+      );
+      return created(done);
+    });
   }
 
-  @GrpcMethod('InterfaceService', 'CreateAlias')
+  @GrpcMethod(SERVICE, 'CreateAlias')
   createAlias(
     req: CreateAliasRequest__Output,
     md: Metadata,
-    call: Call,
+    call: UnaryCall,
   ): Promise<CreateAliasResponse> {
-    return this.gate.run(
-      'InterfaceService',
-      'CreateAlias',
-      req,
-      md,
-      call,
-      CLUSTER_NETWORK,
-      async (caller) => {
-        const done = await this.store.edit(
-          (current) =>
-            createAlias(current, {
-              filer: req.filer,
-              kind: aliasKindOf(req.kind),
-              instance: instanceOf(req),
-              on: req.on,
-              ...(req.mtu !== undefined ? { mtu: req.mtu } : {}),
-              ...(req.routingPolicy !== undefined ? { routingPolicy: req.routingPolicy } : {}),
-            }),
-          audited(caller),
-        );
-        return created(done.result, done.generation);
-      },
-    );
+    const rpc = rpcCall(SERVICE, 'CreateAlias', req, md, call);
+    return this.cluster.edit(rpc, CLUSTER_NETWORK, async (edit) => {
+      const done = await edit((current) =>
+        createAlias(current, {
+          filer: req.filer,
+          kind: aliasKindOf(req.kind),
+          instance: instanceOf(req),
+          on: req.on,
+          ...(req.mtu !== undefined ? { mtu: req.mtu } : {}),
+          ...(req.routingPolicy !== undefined ? { routingPolicy: req.routingPolicy } : {}),
+        }),
+      );
+      return created(done);
+    });
   }
 
-  @GrpcMethod('InterfaceService', 'DeleteInterface')
+  @GrpcMethod(SERVICE, 'DeleteInterface')
   deleteInterface(
     req: DeleteInterfaceRequest__Output,
     md: Metadata,
-    call: Call,
+    call: UnaryCall,
   ): Promise<DeleteInterfaceResponse> {
-    return this.gate.run(
-      'InterfaceService',
-      'DeleteInterface',
-      req,
-      md,
-      call,
-      CLUSTER_NETWORK,
-      async (caller) => {
-        const done = await this.store.edit(
-          (current) => deleteInterface(current, { filer: req.filer, name: req.name }),
-          audited(caller),
-        );
-        return { generation: done.generation };
-      },
-    );
+    const rpc = rpcCall(SERVICE, 'DeleteInterface', req, md, call);
+    return this.cluster.edit(rpc, CLUSTER_NETWORK, async (edit) => {
+      const done = await edit((current) =>
+        deleteInterface(current, { filer: req.filer, name: req.name }),
+      );
+      return { generation: done.generation };
+    });
   }
 
-  @GrpcMethod('InterfaceService', 'ListInterfaces')
+  @GrpcMethod(SERVICE, 'ListInterfaces')
   listInterfaces(
     req: ListInterfacesRequest__Output,
     md: Metadata,
-    call: Call,
+    call: UnaryCall,
   ): Promise<ListInterfacesResponse> {
-    return this.gate.run('InterfaceService', 'ListInterfaces', req, md, call, READ, async () => {
-      const view = await this.reader.read();
-      let filers = [...view.document.filers];
-      if (req.filer !== '') {
-        const filer = filers[findFiler(view.document, req.filer)];
-        if (filer === undefined) {
-          throw EditRefusal.field(
-            'not-found',
-            'filer',
-            `no filer is named "${req.filer}"; list them with vsnet filer list`,
-            'filer.unknown',
-          );
-        }
-        filers = [filer];
-      }
-      filers.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const rpc = rpcCall(SERVICE, 'ListInterfaces', req, md, call);
+    return this.cluster.read(rpc, READ, (view) => {
+      const filers =
+        req.filer === ''
+          ? [...view.document.filers].sort(byName)
+          : [requireFiler(view.document, req.filer, 'filer')];
       const rows: { key: string; item: FilerInterface }[] = [];
       for (const filer of filers) {
         const index = view.analysis.filers.get(filer.name.toLowerCase());
@@ -251,21 +194,15 @@ export class InterfaceGrpcController {
   }
 }
 
-/** The request's `oneof instance` as the edits take it. */
-function instanceOf(req: {
-  instance?: 'number' | 'nextFree';
-  number?: number;
-  nextFree?: boolean;
-}): InstanceChoice {
-  if (req.instance === 'number' && req.number !== undefined) {
-    return req.number;
-  }
-  return req.instance === 'nextFree' && req.nextFree === true ? 'next-free' : undefined;
-}
-
-function created(
-  result: FilerInterfaceResult,
-  generation: string,
-): { filer: string; interface: ReturnType<typeof interfaceToWire>; generation: string } {
-  return { filer: result.filer, interface: interfaceToWire(result.interface), generation };
+/** The answer of the RPCs that create an interface. */
+function created(done: EditResult<FilerInterfaceResult>): {
+  filer: string;
+  interface: ReturnType<typeof interfaceToWire>;
+  generation: string;
+} {
+  return {
+    filer: done.result.filer,
+    interface: interfaceToWire(done.result.interface),
+    generation: done.generation,
+  };
 }

@@ -1,4 +1,4 @@
-import type { Metadata, ServerUnaryCall } from '@grpc/grpc-js';
+import type { Metadata } from '@grpc/grpc-js';
 import { Controller } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
 import type { RoutingPolicyDocument, RoutingPolicyInput } from '@vsnet/model';
@@ -7,9 +7,9 @@ import {
   createRoutingPolicy,
   deleteRoutingPolicy,
   EditRefusal,
-  findVsvr,
   removeVsvrRoute,
   requireRoutingPolicy,
+  requireVsvr,
   resolvedPolicyRoutes,
   routingPolicyUsers,
   setAliasRoutingPolicy,
@@ -17,8 +17,6 @@ import {
   setVsvrRoutingPolicy,
   updateRoutingPolicy,
 } from '@vsnet/model';
-import type { ClusterEdit, EditResult } from '@vsnet/store';
-import { ClusterStateStore } from '@vsnet/store';
 import {
   routeFromWire,
   routingPolicyToWire,
@@ -47,13 +45,11 @@ import type { SetVsvrRoutingPolicyRequest__Output } from '../../../../libs/contr
 import type { SetVsvrRoutingPolicyResponse } from '../../../../libs/contracts/src/generated/vsnet/v1/SetVsvrRoutingPolicyResponse.js';
 import type { UpdateRoutingPolicyRequest__Output } from '../../../../libs/contracts/src/generated/vsnet/v1/UpdateRoutingPolicyRequest.js';
 import type { UpdateRoutingPolicyResponse } from '../../../../libs/contracts/src/generated/vsnet/v1/UpdateRoutingPolicyResponse.js';
-import type { Access } from '../auth/access.js';
 import { CLUSTER_NETWORK, READ, vsvrNetwork } from '../auth/access.js';
-import { ClusterReader } from '../cluster/cluster-reader.js';
-import { ApiGate, audited } from '../grpc/api-gate.js';
-import { pageOf } from '../grpc/paging.js';
-
-type Call = ServerUnaryCall<unknown, unknown>;
+import type { UnaryCall } from '../grpc/api-gate.js';
+import { rpcCall } from '../grpc/api-gate.js';
+import { ClusterGate } from '../grpc/cluster-gate.js';
+import { pageByName } from '../grpc/paging.js';
 
 const SERVICE = 'RoutingService';
 
@@ -64,19 +60,16 @@ const SERVICE = 'RoutingService';
  */
 @Controller()
 export class RoutingGrpcController {
-  constructor(
-    private readonly gate: ApiGate,
-    private readonly store: ClusterStateStore,
-    private readonly reader: ClusterReader,
-  ) {}
+  constructor(private readonly cluster: ClusterGate) {}
 
   @GrpcMethod(SERVICE, 'CreateRoutingPolicy')
   createRoutingPolicy(
     req: CreateRoutingPolicyRequest__Output,
     md: Metadata,
-    call: Call,
+    call: UnaryCall,
   ): Promise<CreateRoutingPolicyResponse> {
-    return this.mutate('CreateRoutingPolicy', req, md, call, CLUSTER_NETWORK, async (edit) => {
+    const rpc = rpcCall(SERVICE, 'CreateRoutingPolicy', req, md, call);
+    return this.cluster.edit(rpc, CLUSTER_NETWORK, async (edit) => {
       const input = policyInput(req.policy);
       const done = await edit((current) => createRoutingPolicy(current, input));
       return { policy: routingPolicyToWire(done.result), generation: done.generation };
@@ -87,9 +80,10 @@ export class RoutingGrpcController {
   updateRoutingPolicy(
     req: UpdateRoutingPolicyRequest__Output,
     md: Metadata,
-    call: Call,
+    call: UnaryCall,
   ): Promise<UpdateRoutingPolicyResponse> {
-    return this.mutate('UpdateRoutingPolicy', req, md, call, CLUSTER_NETWORK, async (edit) => {
+    const rpc = rpcCall(SERVICE, 'UpdateRoutingPolicy', req, md, call);
+    return this.cluster.edit(rpc, CLUSTER_NETWORK, async (edit) => {
       const input = policyInput(req.policy);
       const done = await edit((current) => updateRoutingPolicy(current, input));
       return { policy: routingPolicyToWire(done.result), generation: done.generation };
@@ -100,9 +94,10 @@ export class RoutingGrpcController {
   deleteRoutingPolicy(
     req: DeleteRoutingPolicyRequest__Output,
     md: Metadata,
-    call: Call,
+    call: UnaryCall,
   ): Promise<DeleteRoutingPolicyResponse> {
-    return this.mutate('DeleteRoutingPolicy', req, md, call, CLUSTER_NETWORK, async (edit) => {
+    const rpc = rpcCall(SERVICE, 'DeleteRoutingPolicy', req, md, call);
+    return this.cluster.edit(rpc, CLUSTER_NETWORK, async (edit) => {
       const done = await edit((current) => deleteRoutingPolicy(current, req.name));
       return { generation: done.generation };
     });
@@ -112,9 +107,10 @@ export class RoutingGrpcController {
   setDefaultRoutingPolicy(
     req: SetDefaultRoutingPolicyRequest__Output,
     md: Metadata,
-    call: Call,
+    call: UnaryCall,
   ): Promise<SetDefaultRoutingPolicyResponse> {
-    return this.mutate('SetDefaultRoutingPolicy', req, md, call, CLUSTER_NETWORK, async (edit) => {
+    const rpc = rpcCall(SERVICE, 'SetDefaultRoutingPolicy', req, md, call);
+    return this.cluster.edit(rpc, CLUSTER_NETWORK, async (edit) => {
       const done = await edit((current) => setDefaultRoutingPolicy(current, req.policy));
       return { generation: done.generation };
     });
@@ -124,10 +120,10 @@ export class RoutingGrpcController {
   setVsvrRoutingPolicy(
     req: SetVsvrRoutingPolicyRequest__Output,
     md: Metadata,
-    call: Call,
+    call: UnaryCall,
   ): Promise<SetVsvrRoutingPolicyResponse> {
-    const access = vsvrNetwork(req.vsvr);
-    return this.mutate('SetVsvrRoutingPolicy', req, md, call, access, async (edit) => {
+    const rpc = rpcCall(SERVICE, 'SetVsvrRoutingPolicy', req, md, call);
+    return this.cluster.edit(rpc, vsvrNetwork(req.vsvr), async (edit) => {
       const done = await edit((current) => setVsvrRoutingPolicy(current, req.vsvr, req.policy));
       return { generation: done.generation };
     });
@@ -137,9 +133,10 @@ export class RoutingGrpcController {
   setAliasRoutingPolicy(
     req: SetAliasRoutingPolicyRequest__Output,
     md: Metadata,
-    call: Call,
+    call: UnaryCall,
   ): Promise<SetAliasRoutingPolicyResponse> {
-    return this.mutate('SetAliasRoutingPolicy', req, md, call, CLUSTER_NETWORK, async (edit) => {
+    const rpc = rpcCall(SERVICE, 'SetAliasRoutingPolicy', req, md, call);
+    return this.cluster.edit(rpc, CLUSTER_NETWORK, async (edit) => {
       const done = await edit((current) =>
         setAliasRoutingPolicy(current, req.filer, req.alias, req.policy),
       );
@@ -151,10 +148,10 @@ export class RoutingGrpcController {
   addVsvrRoute(
     req: AddVsvrRouteRequest__Output,
     md: Metadata,
-    call: Call,
+    call: UnaryCall,
   ): Promise<AddVsvrRouteResponse> {
-    const access = vsvrNetwork(req.vsvr);
-    return this.mutate('AddVsvrRoute', req, md, call, access, async (edit) => {
+    const rpc = rpcCall(SERVICE, 'AddVsvrRoute', req, md, call);
+    return this.cluster.edit(rpc, vsvrNetwork(req.vsvr), async (edit) => {
       const route = req.route === null ? undefined : routeFromWire(req.route);
       const done = await edit((current) => addVsvrRoute(current, req.vsvr, route));
       return { vsvr: vsvrToWire(done.result), generation: done.generation };
@@ -165,10 +162,10 @@ export class RoutingGrpcController {
   removeVsvrRoute(
     req: RemoveVsvrRouteRequest__Output,
     md: Metadata,
-    call: Call,
+    call: UnaryCall,
   ): Promise<RemoveVsvrRouteResponse> {
-    const access = vsvrNetwork(req.vsvr);
-    return this.mutate('RemoveVsvrRoute', req, md, call, access, async (edit) => {
+    const rpc = rpcCall(SERVICE, 'RemoveVsvrRoute', req, md, call);
+    return this.cluster.edit(rpc, vsvrNetwork(req.vsvr), async (edit) => {
       const done = await edit((current) => removeVsvrRoute(current, req.vsvr, req.to, req.via));
       return { removed: done.result, generation: done.generation };
     });
@@ -178,10 +175,10 @@ export class RoutingGrpcController {
   getRoutingPolicy(
     req: GetRoutingPolicyRequest__Output,
     md: Metadata,
-    call: Call,
+    call: UnaryCall,
   ): Promise<GetRoutingPolicyResponse> {
-    return this.gate.run(SERVICE, 'GetRoutingPolicy', req, md, call, READ, async () => {
-      const view = await this.reader.read();
+    const rpc = rpcCall(SERVICE, 'GetRoutingPolicy', req, md, call);
+    return this.cluster.read(rpc, READ, (view) => {
       const index = requireRoutingPolicy(view.document, req.name, 'name');
       const policy = (view.document.routingPolicies ?? [])[index] as RoutingPolicyDocument;
       const users = routingPolicyUsers(view.document, policy.name);
@@ -198,14 +195,11 @@ export class RoutingGrpcController {
   listRoutingPolicies(
     req: ListRoutingPoliciesRequest__Output,
     md: Metadata,
-    call: Call,
+    call: UnaryCall,
   ): Promise<ListRoutingPoliciesResponse> {
-    return this.gate.run(SERVICE, 'ListRoutingPolicies', req, md, call, READ, async () => {
-      const view = await this.reader.read();
-      const policies = [...(view.document.routingPolicies ?? [])].sort((a, b) =>
-        a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
-      );
-      const page = pageOf(policies, (p) => p.name, req.pageSize, req.pageToken);
+    const rpc = rpcCall(SERVICE, 'ListRoutingPolicies', req, md, call);
+    return this.cluster.read(rpc, READ, (view) => {
+      const page = pageByName(view.document.routingPolicies ?? [], req);
       return {
         policies: page.items.map(routingPolicyToWire),
         nextPageToken: page.nextPageToken,
@@ -218,19 +212,11 @@ export class RoutingGrpcController {
   listVsvrRoutes(
     req: ListVsvrRoutesRequest__Output,
     md: Metadata,
-    call: Call,
+    call: UnaryCall,
   ): Promise<ListVsvrRoutesResponse> {
-    return this.gate.run(SERVICE, 'ListVsvrRoutes', req, md, call, READ, async () => {
-      const view = await this.reader.read();
-      const vsvr = view.document.vsvrs?.[findVsvr(view.document, req.vsvr)];
-      if (vsvr === undefined) {
-        throw EditRefusal.field(
-          'not-found',
-          'vsvr',
-          `no vsvr is named "${req.vsvr}"; list them with vsnet vsvr list`,
-          'vsvr.unknown',
-        );
-      }
+    const rpc = rpcCall(SERVICE, 'ListVsvrRoutes', req, md, call);
+    return this.cluster.read(rpc, READ, (view) => {
+      const vsvr = requireVsvr(view.document, req.vsvr, 'vsvr');
       const effective = view.analysis.routing.vsvrRoutes.get(vsvr.name) ?? [];
       return {
         own: vsvr.routes ?? [],
@@ -239,24 +225,7 @@ export class RoutingGrpcController {
       };
     });
   }
-
-  /** A mutation through the gate: `work` gets a function that runs one edit as the caller. */
-  private mutate<Req, Res>(
-    method: string,
-    req: Req,
-    md: Metadata,
-    call: Call,
-    access: Access,
-    work: (edit: EditAs) => Promise<Res>,
-  ): Promise<Res> {
-    return this.gate.run(SERVICE, method, req, md, call, access, (caller) =>
-      work((edit) => this.store.edit(edit, audited(caller))),
-    );
-  }
 }
-
-/** Runs one edit of the stored cluster as the authorized caller. */
-type EditAs = <T>(edit: ClusterEdit<T>) => Promise<EditResult<T>>;
 
 function policyInput(wire: RoutingPolicyDocument__Output | null): RoutingPolicyInput {
   if (wire === null) {

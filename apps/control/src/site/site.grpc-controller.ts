@@ -1,9 +1,8 @@
-import type { Metadata, ServerUnaryCall } from '@grpc/grpc-js';
+import type { Metadata } from '@grpc/grpc-js';
 import { Controller } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
 import type { ClusterDocument, SiteInput } from '@vsnet/model';
 import { createSite, deleteSite, EditRefusal, findSite, updateSite } from '@vsnet/model';
-import { ClusterStateStore } from '@vsnet/store';
 import type { CreateSiteRequest__Output } from '../../../../libs/contracts/src/generated/vsnet/v1/CreateSiteRequest.js';
 import type { CreateSiteResponse } from '../../../../libs/contracts/src/generated/vsnet/v1/CreateSiteResponse.js';
 import type { DeleteSiteRequest__Output } from '../../../../libs/contracts/src/generated/vsnet/v1/DeleteSiteRequest.js';
@@ -16,11 +15,12 @@ import type { SiteDocument__Output } from '../../../../libs/contracts/src/genera
 import type { UpdateSiteRequest__Output } from '../../../../libs/contracts/src/generated/vsnet/v1/UpdateSiteRequest.js';
 import type { UpdateSiteResponse } from '../../../../libs/contracts/src/generated/vsnet/v1/UpdateSiteResponse.js';
 import { CLUSTER_NETWORK, READ } from '../auth/access.js';
-import { ClusterReader } from '../cluster/cluster-reader.js';
-import { ApiGate, audited } from '../grpc/api-gate.js';
-import { pageOf } from '../grpc/paging.js';
+import type { UnaryCall } from '../grpc/api-gate.js';
+import { rpcCall } from '../grpc/api-gate.js';
+import { ClusterGate } from '../grpc/cluster-gate.js';
+import { pageByName } from '../grpc/paging.js';
 
-type Call = ServerUnaryCall<unknown, unknown>;
+const SERVICE = 'SiteService';
 
 /**
  * vsnet.v1.SiteService: mutations need cluster NETWORK and are edits from libs/model run by the
@@ -29,87 +29,53 @@ type Call = ServerUnaryCall<unknown, unknown>;
  */
 @Controller()
 export class SiteGrpcController {
-  constructor(
-    private readonly gate: ApiGate,
-    private readonly store: ClusterStateStore,
-    private readonly reader: ClusterReader,
-  ) {}
+  constructor(private readonly cluster: ClusterGate) {}
 
-  @GrpcMethod('SiteService', 'CreateSite')
+  @GrpcMethod(SERVICE, 'CreateSite')
   createSite(
     req: CreateSiteRequest__Output,
     md: Metadata,
-    call: Call,
+    call: UnaryCall,
   ): Promise<CreateSiteResponse> {
-    return this.gate.run(
-      'SiteService',
-      'CreateSite',
-      req,
-      md,
-      call,
-      CLUSTER_NETWORK,
-      async (caller) => {
-        const input = siteInput(req.site);
-        const done = await this.store.edit(
-          (current) => createSite(current, input),
-          audited(caller),
-        );
-        return { site: done.result, generation: done.generation };
-      },
-    );
+    const rpc = rpcCall(SERVICE, 'CreateSite', req, md, call);
+    return this.cluster.edit(rpc, CLUSTER_NETWORK, async (edit) => {
+      const input = siteInput(req.site);
+      const done = await edit((current) => createSite(current, input));
+      return { site: done.result, generation: done.generation };
+    });
   }
 
-  @GrpcMethod('SiteService', 'UpdateSite')
+  @GrpcMethod(SERVICE, 'UpdateSite')
   updateSite(
     req: UpdateSiteRequest__Output,
     md: Metadata,
-    call: Call,
+    call: UnaryCall,
   ): Promise<UpdateSiteResponse> {
-    return this.gate.run(
-      'SiteService',
-      'UpdateSite',
-      req,
-      md,
-      call,
-      CLUSTER_NETWORK,
-      async (caller) => {
-        const input = siteInput(req.site);
-        const done = await this.store.edit(
-          (current) => updateSite(current, input),
-          audited(caller),
-        );
-        return { site: done.result, generation: done.generation };
-      },
-    );
+    const rpc = rpcCall(SERVICE, 'UpdateSite', req, md, call);
+    return this.cluster.edit(rpc, CLUSTER_NETWORK, async (edit) => {
+      const input = siteInput(req.site);
+      const done = await edit((current) => updateSite(current, input));
+      return { site: done.result, generation: done.generation };
+    });
   }
 
-  @GrpcMethod('SiteService', 'DeleteSite')
+  @GrpcMethod(SERVICE, 'DeleteSite')
   deleteSite(
     req: DeleteSiteRequest__Output,
     md: Metadata,
-    call: Call,
+    call: UnaryCall,
   ): Promise<DeleteSiteResponse> {
-    return this.gate.run(
-      'SiteService',
-      'DeleteSite',
-      req,
-      md,
-      call,
-      CLUSTER_NETWORK,
-      async (caller) => {
-        const done = await this.store.edit(
-          (current) => deleteSite(current, req.name),
-          audited(caller),
-        );
-        return { generation: done.generation };
-      },
-    );
+    const rpc = rpcCall(SERVICE, 'DeleteSite', req, md, call);
+    return this.cluster.edit(rpc, CLUSTER_NETWORK, async (edit) => {
+      const done = await edit((current) => deleteSite(current, req.name));
+      return { generation: done.generation };
+    });
   }
 
-  @GrpcMethod('SiteService', 'GetSite')
-  getSite(req: GetSiteRequest__Output, md: Metadata, call: Call): Promise<GetSiteResponse> {
-    return this.gate.run('SiteService', 'GetSite', req, md, call, READ, async () => {
-      const view = await this.reader.read();
+  @GrpcMethod(SERVICE, 'GetSite')
+  getSite(req: GetSiteRequest__Output, md: Metadata, call: UnaryCall): Promise<GetSiteResponse> {
+    const rpc = rpcCall(SERVICE, 'GetSite', req, md, call);
+    return this.cluster.read(rpc, READ, (view) => {
       const site = view.document.sites?.[findSite(view.document, req.name)];
       if (site === undefined) {
         throw EditRefusal.field(
@@ -123,14 +89,15 @@ export class SiteGrpcController {
     });
   }
 
-  @GrpcMethod('SiteService', 'ListSites')
-  listSites(req: ListSitesRequest__Output, md: Metadata, call: Call): Promise<ListSitesResponse> {
-    return this.gate.run('SiteService', 'ListSites', req, md, call, READ, async () => {
-      const view = await this.reader.read();
-      const sites = [...(view.document.sites ?? [])].sort((a, b) =>
-        a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
-      );
-      const page = pageOf(sites, (s) => s.name, req.pageSize, req.pageToken);
+  @GrpcMethod(SERVICE, 'ListSites')
+  listSites(
+    req: ListSitesRequest__Output,
+    md: Metadata,
+    call: UnaryCall,
+  ): Promise<ListSitesResponse> {
+    const rpc = rpcCall(SERVICE, 'ListSites', req, md, call);
+    return this.cluster.read(rpc, READ, (view) => {
+      const page = pageByName(view.document.sites ?? [], req);
       return {
         sites: page.items,
         nextPageToken: page.nextPageToken,

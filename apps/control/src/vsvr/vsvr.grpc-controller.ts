@@ -1,4 +1,4 @@
-import type { Metadata, ServerUnaryCall } from '@grpc/grpc-js';
+import type { Metadata } from '@grpc/grpc-js';
 import { Controller } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
 import type { AddressSelector, VsvrDocument } from '@vsnet/model';
@@ -6,13 +6,12 @@ import {
   addVsvrAddress,
   createVsvr,
   deleteVsvr,
-  EditRefusal,
   findVsvr,
   removeVsvrAddress,
+  requireVsvr,
   setFailoverGroup,
   vsvrIdentifier,
 } from '@vsnet/model';
-import { ClusterStateStore } from '@vsnet/store';
 import { vsvrToWire } from '../../../../libs/contracts/src/cluster-api-document.js';
 import type { AddAddressRequest__Output } from '../../../../libs/contracts/src/generated/vsnet/v1/AddAddressRequest.js';
 import type { AddAddressResponse } from '../../../../libs/contracts/src/generated/vsnet/v1/AddAddressResponse.js';
@@ -32,10 +31,13 @@ import type { VsvrView } from '../../../../libs/contracts/src/generated/vsnet/v1
 import { CLUSTER_NETWORK, READ, vsvrNetwork } from '../auth/access.js';
 import type { ClusterView } from '../cluster/cluster-reader.js';
 import { ClusterReader } from '../cluster/cluster-reader.js';
-import { ApiGate, audited } from '../grpc/api-gate.js';
-import { pageOf } from '../grpc/paging.js';
+import type { UnaryCall } from '../grpc/api-gate.js';
+import { rpcCall } from '../grpc/api-gate.js';
+import { ClusterGate } from '../grpc/cluster-gate.js';
+import { pageByName } from '../grpc/paging.js';
+import { instanceOf } from '../grpc/request-fields.js';
 
-type Call = ServerUnaryCall<unknown, unknown>;
+const SERVICE = 'VsvrService';
 
 /**
  * vsnet.v1.VsvrService: each mutation is an edit from libs/model run by the store under the
@@ -45,109 +47,73 @@ type Call = ServerUnaryCall<unknown, unknown>;
 @Controller()
 export class VsvrGrpcController {
   constructor(
-    private readonly gate: ApiGate,
-    private readonly store: ClusterStateStore,
+    private readonly cluster: ClusterGate,
     private readonly reader: ClusterReader,
   ) {}
 
-  @GrpcMethod('VsvrService', 'CreateVsvr')
+  @GrpcMethod(SERVICE, 'CreateVsvr')
   createVsvr(
     req: CreateVsvrRequest__Output,
     md: Metadata,
-    call: Call,
+    call: UnaryCall,
   ): Promise<CreateVsvrResponse> {
-    return this.gate.run(
-      'VsvrService',
-      'CreateVsvr',
-      req,
-      md,
-      call,
-      CLUSTER_NETWORK,
-      async (caller) => {
-        const done = await this.store.edit(
-          (current) =>
-            createVsvr(current, {
-              name: req.name,
-              ...(req.failoverGroup !== null ? { failoverGroup: req.failoverGroup.filers } : {}),
-              ...(req.routingPolicy !== undefined ? { routingPolicy: req.routingPolicy } : {}),
-            }),
-          audited(caller),
-        );
-        return { vsvr: vsvrToWire(done.result), generation: done.generation };
-      },
-    );
+    const rpc = rpcCall(SERVICE, 'CreateVsvr', req, md, call);
+    return this.cluster.edit(rpc, CLUSTER_NETWORK, async (edit) => {
+      const done = await edit((current) =>
+        createVsvr(current, {
+          name: req.name,
+          ...(req.failoverGroup !== null ? { failoverGroup: req.failoverGroup.filers } : {}),
+          ...(req.routingPolicy !== undefined ? { routingPolicy: req.routingPolicy } : {}),
+        }),
+      );
+      return { vsvr: vsvrToWire(done.result), generation: done.generation };
+    });
   }
 
-  @GrpcMethod('VsvrService', 'DeleteVsvr')
+  @GrpcMethod(SERVICE, 'DeleteVsvr')
   deleteVsvr(
     req: DeleteVsvrRequest__Output,
     md: Metadata,
-    call: Call,
+    call: UnaryCall,
   ): Promise<DeleteVsvrResponse> {
-    return this.gate.run(
-      'VsvrService',
-      'DeleteVsvr',
-      req,
-      md,
-      call,
-      CLUSTER_NETWORK,
-      async (caller) => {
-        const done = await this.store.edit(
-          (current) => deleteVsvr(current, req.name),
-          audited(caller),
-        );
-        return { generation: done.generation };
-      },
-    );
+    const rpc = rpcCall(SERVICE, 'DeleteVsvr', req, md, call);
+    return this.cluster.edit(rpc, CLUSTER_NETWORK, async (edit) => {
+      const done = await edit((current) => deleteVsvr(current, req.name));
+      return { generation: done.generation };
+    });
   }
 
-  @GrpcMethod('VsvrService', 'SetFailoverGroup')
+  @GrpcMethod(SERVICE, 'SetFailoverGroup')
   setFailoverGroup(
     req: SetFailoverGroupRequest__Output,
     md: Metadata,
-    call: Call,
+    call: UnaryCall,
   ): Promise<SetFailoverGroupResponse> {
-    const access = vsvrNetwork(req.vsvr);
-    return this.gate.run(
-      'VsvrService',
-      'SetFailoverGroup',
-      req,
-      md,
-      call,
-      access,
-      async (caller) => {
-        const group = req.failoverGroup === null ? undefined : req.failoverGroup.filers;
-        const done = await this.store.edit(
-          (current) => setFailoverGroup(current, req.vsvr, group),
-          audited(caller),
-        );
-        const view = await this.reader.read();
-        return {
-          vsvr: vsvrToWire(done.result),
-          placement: placementOf(view, done.result.name),
-          generation: done.generation,
-        };
-      },
-    );
+    const rpc = rpcCall(SERVICE, 'SetFailoverGroup', req, md, call);
+    return this.cluster.edit(rpc, vsvrNetwork(req.vsvr), async (edit) => {
+      const group = req.failoverGroup === null ? undefined : req.failoverGroup.filers;
+      const done = await edit((current) => setFailoverGroup(current, req.vsvr, group));
+      const view = await this.reader.read();
+      return {
+        vsvr: vsvrToWire(done.result),
+        placement: placementOf(view, done.result.name),
+        generation: done.generation,
+      };
+    });
   }
 
-  @GrpcMethod('VsvrService', 'AddAddress')
+  @GrpcMethod(SERVICE, 'AddAddress')
   addAddress(
     req: AddAddressRequest__Output,
     md: Metadata,
-    call: Call,
+    call: UnaryCall,
   ): Promise<AddAddressResponse> {
-    const access = vsvrNetwork(req.vsvr);
-    return this.gate.run('VsvrService', 'AddAddress', req, md, call, access, async (caller) => {
-      const instance =
-        req.instance === 'number'
-          ? req.number
-          : req.instance === 'nextFree' && req.nextFree === true
-            ? ('next-free' as const)
-            : undefined;
+    const rpc = rpcCall(SERVICE, 'AddAddress', req, md, call);
+    return this.cluster.edit(rpc, vsvrNetwork(req.vsvr), async (edit) => {
+      const instance = instanceOf(req);
       let vsvrName = req.vsvr;
       let clusterMac = '';
-      const done = await this.store.edit((current) => {
+      const done = await edit((current) => {
         const planned = addVsvrAddress(current, {
           vsvr: req.vsvr,
           alias: req.alias,
@@ -158,7 +124,7 @@ export class VsvrGrpcController {
         vsvrName = planned.document.vsvrs?.[findVsvr(planned.document, req.vsvr)]?.name ?? req.vsvr;
         clusterMac = planned.document.cluster.mac;
         return planned;
-      }, audited(caller));
+      });
       const added = done.result;
       return {
         vsvr: vsvrName,
@@ -169,38 +135,37 @@ export class VsvrGrpcController {
     });
   }
 
-  @GrpcMethod('VsvrService', 'RemoveAddress')
+  @GrpcMethod(SERVICE, 'RemoveAddress')
   removeAddress(
     req: RemoveAddressRequest__Output,
     md: Metadata,
-    call: Call,
+    call: UnaryCall,
   ): Promise<RemoveAddressResponse> {
-    const access = vsvrNetwork(req.vsvr);
-    return this.gate.run('VsvrService', 'RemoveAddress', req, md, call, access, async (caller) => {
+    const rpc = rpcCall(SERVICE, 'RemoveAddress', req, md, call);
+    return this.cluster.edit(rpc, vsvrNetwork(req.vsvr), async (edit) => {
       const selector = selectorOf(req);
-      const done = await this.store.edit(
-        (current) => removeVsvrAddress(current, req.vsvr, selector),
-        audited(caller),
-      );
+      const done = await edit((current) => removeVsvrAddress(current, req.vsvr, selector));
       return { removed: done.result, generation: done.generation };
     });
   }
 
-  @GrpcMethod('VsvrService', 'ListVsvrs')
-  listVsvrs(req: ListVsvrsRequest__Output, md: Metadata, call: Call): Promise<ListVsvrsResponse> {
-    return this.gate.run('VsvrService', 'ListVsvrs', req, md, call, READ, async () => {
-      const view = await this.reader.read();
+  @GrpcMethod(SERVICE, 'ListVsvrs')
+  listVsvrs(
+    req: ListVsvrsRequest__Output,
+    md: Metadata,
+    call: UnaryCall,
+  ): Promise<ListVsvrsResponse> {
+    const rpc = rpcCall(SERVICE, 'ListVsvrs', req, md, call);
+    return this.cluster.read(rpc, READ, (view) => {
       const filer = req.filer.toLowerCase();
-      const vsvrs = [...(view.document.vsvrs ?? [])]
-        .filter(
-          (v) =>
-            filer === '' ||
-            (view.analysis.placements.get(v.name)?.runsOn ?? []).some(
-              (f) => f.toLowerCase() === filer,
-            ),
-        )
-        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-      const page = pageOf(vsvrs, (v) => v.name, req.pageSize, req.pageToken);
+      const vsvrs = (view.document.vsvrs ?? []).filter(
+        (v) =>
+          filer === '' ||
+          (view.analysis.placements.get(v.name)?.runsOn ?? []).some(
+            (f) => f.toLowerCase() === filer,
+          ),
+      );
+      const page = pageByName(vsvrs, req);
       return {
         vsvrs: page.items.map((v) => vsvrViewOf(view, v)),
         nextPageToken: page.nextPageToken,
@@ -209,19 +174,11 @@ export class VsvrGrpcController {
     });
   }
 
-  @GrpcMethod('VsvrService', 'GetVsvr')
-  getVsvr(req: GetVsvrRequest__Output, md: Metadata, call: Call): Promise<GetVsvrResponse> {
-    return this.gate.run('VsvrService', 'GetVsvr', req, md, call, READ, async () => {
-      const view = await this.reader.read();
-      const vsvr = view.document.vsvrs?.[findVsvr(view.document, req.name)];
-      if (vsvr === undefined) {
-        throw EditRefusal.field(
-          'not-found',
-          'name',
-          `no vsvr is named "${req.name}"; list them with vsnet vsvr list`,
-          'vsvr.unknown',
-        );
-      }
+  @GrpcMethod(SERVICE, 'GetVsvr')
+  getVsvr(req: GetVsvrRequest__Output, md: Metadata, call: UnaryCall): Promise<GetVsvrResponse> {
+    const rpc = rpcCall(SERVICE, 'GetVsvr', req, md, call);
+    return this.cluster.read(rpc, READ, (view) => {
+      const vsvr = requireVsvr(view.document, req.name, 'name');
       return { vsvr: vsvrViewOf(view, vsvr), generation: view.stored.generation };
     });
   }
