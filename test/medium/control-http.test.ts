@@ -43,7 +43,10 @@ describe('vsnet-control HTTP: health, readiness, metrics', () => {
   beforeAll(async () => {
     db = await createTestDatabase('http');
     const config = loadControlConfig({ VSNET_MYSQL_URL: db.url });
-    expect(await migrateDatabase(config)).toEqual(['InitialSchema1795760000000']);
+    expect(await migrateDatabase(config)).toEqual([
+      'InitialSchema1795760000000',
+      'ChangePipeline1795800000000',
+    ]);
     healthy = await start(config);
     noDatabase = await start({
       ...config,

@@ -25,7 +25,10 @@ describe('vsnet-control migrate on a server without the database', () => {
     await onServer(`DROP DATABASE IF EXISTS \`${NAME}\``);
     const config = loadControlConfig({ VSNET_MYSQL_URL: `${SERVER_URL}/${NAME}` });
 
-    expect(await migrateDatabase(config)).toEqual([expect.stringMatching(/^InitialSchema\d+$/)]);
+    expect(await migrateDatabase(config)).toEqual([
+      expect.stringMatching(/^InitialSchema\d+$/),
+      expect.stringMatching(/^ChangePipeline\d+$/),
+    ]);
     const tables = await onServer<{ n: number }[]>(
       `SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = '${NAME}'`,
     );

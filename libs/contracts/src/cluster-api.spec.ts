@@ -25,7 +25,7 @@ const errors = errorModelGrpc(definition);
 /** The RPCs the issue and docs/api.md promise, by service (more may be added within v1). */
 const PROMISED: Record<ClusterApiServiceName, readonly string[]> = {
   ClusterService: ['InitCluster', 'GetCluster', 'ChangeClusterMac'],
-  FilerService: ['RegisterFiler', 'ListFilers', 'GetFiler'],
+  FilerService: ['RegisterFiler', 'ListFilers', 'GetFiler', 'CreateJoinToken', 'JoinFiler'],
   InterfaceService: [
     'CreateBond',
     'CreateFailoverInterface',
@@ -56,6 +56,7 @@ const PROMISED: Record<ClusterApiServiceName, readonly string[]> = {
   ConfigService: ['Apply', 'Export'],
   AuditService: ['ListAudit'],
   AuthService: ['CreatePrincipal', 'CreateToken', 'RevokeToken', 'WhoAmI'],
+  ChangeService: ['ListChanges', 'GetChange', 'WatchChange', 'ListFilerStatus'],
 };
 
 type AnyMethod = MethodDefinition<object, object, object, object>;
@@ -108,13 +109,16 @@ describe('vsnet.v1 cluster API contract', () => {
     expect(offered.sort()).toEqual([...CLUSTER_API_SERVICES[svc as ClusterApiServiceName]].sort());
   });
 
+  /** The one server-streaming RPC: a change's progress until it settles. */
+  const STREAMING = new Set(['ChangeService.WatchChange']);
+
   it.each(ALL_RPCS)(
-    '%s.%s is unary, at its path, with <Rpc>Request and <Rpc>Response',
+    '%s.%s is unary (or, for a watch, server-streaming), at its path, with <Rpc>Request and <Rpc>Response',
     (svc, rpc) => {
       const m = method(svc, rpc);
       expect(m.path).toBe(clusterApiMethodPath(svc, rpc));
       expect(m.requestStream).toBe(false);
-      expect(m.responseStream).toBe(false);
+      expect(m.responseStream).toBe(STREAMING.has(`${svc}.${rpc}`));
       expect((m.requestType.type as { name: string }).name).toBe(`${rpc}Request`);
       expect((m.responseType.type as { name: string }).name).toBe(`${rpc}Response`);
     },

@@ -5,6 +5,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import { protoPath as HEALTH_PROTO_PATH } from 'grpc-health-check';
 import type { ProtoGrpcType as AuditGrpcType } from './generated/audit.js';
 import type { ProtoGrpcType as AuthGrpcType } from './generated/auth.js';
+import type { ProtoGrpcType as ChangeGrpcType } from './generated/change.js';
 import type { ProtoGrpcType as ClusterGrpcType } from './generated/cluster.js';
 import type { ProtoGrpcType as ConfigGrpcType } from './generated/config.js';
 import type { ProtoGrpcType as ErrorDetailsGrpcType } from './generated/error_details.js';
@@ -34,6 +35,7 @@ export const CLUSTER_API_PROTO_FILES = [
   'vsnet/v1/config.proto',
   'vsnet/v1/audit.proto',
   'vsnet/v1/auth.proto',
+  'vsnet/v1/change.proto',
 ] as const;
 
 /** The google.rpc error model (from the google-proto-files package): Status and its details. */
@@ -45,7 +47,7 @@ export const ERROR_MODEL_PROTO_FILES = [
 /** Every service of the API, by short name, and the RPCs it must offer (the contract's shape). */
 export const CLUSTER_API_SERVICES = {
   ClusterService: ['InitCluster', 'GetCluster', 'ChangeClusterMac'],
-  FilerService: ['RegisterFiler', 'ListFilers', 'GetFiler'],
+  FilerService: ['RegisterFiler', 'ListFilers', 'GetFiler', 'CreateJoinToken', 'JoinFiler'],
   InterfaceService: [
     'CreateBond',
     'CreateFailoverInterface',
@@ -80,6 +82,7 @@ export const CLUSTER_API_SERVICES = {
   ConfigService: ['Apply', 'Export'],
   AuditService: ['ListAudit'],
   AuthService: ['CreatePrincipal', 'ListPrincipals', 'CreateToken', 'RevokeToken', 'WhoAmI'],
+  ChangeService: ['ListChanges', 'GetChange', 'WatchChange', 'ListFilerStatus'],
 } as const;
 
 export type ClusterApiServiceName = keyof typeof CLUSTER_API_SERVICES;
@@ -102,7 +105,7 @@ export function clusterApiMethodPath(service: ClusterApiServiceName, rpc: string
 export const CLUSTER_API_MUTATIONS: ReadonlySet<string> = new Set(
   Object.entries(CLUSTER_API_SERVICES).flatMap(([service, rpcs]) =>
     rpcs
-      .filter((rpc) => !/^(Get|List|Export$|WhoAmI$)/.test(rpc))
+      .filter((rpc) => !/^(Get|List|Watch|Export$|WhoAmI$)/.test(rpc))
       .map((rpc) => clusterApiMethodPath(service as ClusterApiServiceName, rpc)),
   ),
 );
@@ -138,7 +141,8 @@ export type ClusterApiGrpc = V1<ClusterGrpcType> &
   V1<SiteGrpcType> &
   V1<ConfigGrpcType> &
   V1<AuditGrpcType> &
-  V1<AuthGrpcType>;
+  V1<AuthGrpcType> &
+  V1<ChangeGrpcType>;
 
 /** The google.rpc messages (Status, BadRequest, ErrorInfo, …). */
 export type ErrorModelGrpc = StatusGrpcType['google']['rpc'] &
@@ -175,6 +179,7 @@ export type { SiteServiceClient } from './generated/vsnet/v1/SiteService.js';
 export type { ConfigServiceClient } from './generated/vsnet/v1/ConfigService.js';
 export type { AuditServiceClient } from './generated/vsnet/v1/AuditService.js';
 export type { AuthServiceClient } from './generated/vsnet/v1/AuthService.js';
+export type { ChangeServiceClient } from './generated/vsnet/v1/ChangeService.js';
 export type {
   ClusterDocument as ClusterDocumentMessage,
   ClusterDocument__Output as ClusterDocumentMessage__Output,

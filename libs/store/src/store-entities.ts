@@ -4,6 +4,12 @@ import { ClusterEntity } from './entities/cluster.entity.js';
 import { FilerEntity } from './entities/filer.entity.js';
 import { InterfaceEntity, InterfaceMemberEntity } from './entities/interface.entity.js';
 import { MysqlNodeEntity } from './entities/mysql-node.entity.js';
+import {
+  ChangeTargetEntity,
+  FilerStateEntity,
+  JoinTokenEntity,
+  LeaderLeaseEntity,
+} from './entities/pipeline.entity.js';
 import { PrincipalEntity, PrincipalGrantEntity, TokenEntity } from './entities/principal.entity.js';
 import { RouteEntity, RoutingPolicyEntity } from './entities/routing.entity.js';
 import { SiteEntity, SiteSubnetEntity } from './entities/site.entity.js';
@@ -27,4 +33,8 @@ export const STORE_ENTITIES = [
   PrincipalGrantEntity,
   TokenEntity,
   AuditEntity,
+  FilerStateEntity,
+  ChangeTargetEntity,
+  JoinTokenEntity,
+  LeaderLeaseEntity,
 ];

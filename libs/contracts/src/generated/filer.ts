@@ -16,6 +16,14 @@ import type {
   ClusterSettings__Output as _vsnet_v1_ClusterSettings__Output,
 } from './vsnet/v1/ClusterSettings.js';
 import type {
+  CreateJoinTokenRequest as _vsnet_v1_CreateJoinTokenRequest,
+  CreateJoinTokenRequest__Output as _vsnet_v1_CreateJoinTokenRequest__Output,
+} from './vsnet/v1/CreateJoinTokenRequest.js';
+import type {
+  CreateJoinTokenResponse as _vsnet_v1_CreateJoinTokenResponse,
+  CreateJoinTokenResponse__Output as _vsnet_v1_CreateJoinTokenResponse__Output,
+} from './vsnet/v1/CreateJoinTokenResponse.js';
+import type {
   FailoverGroup as _vsnet_v1_FailoverGroup,
   FailoverGroup__Output as _vsnet_v1_FailoverGroup__Output,
 } from './vsnet/v1/FailoverGroup.js';
@@ -39,6 +47,14 @@ import type {
   InterfaceDocument as _vsnet_v1_InterfaceDocument,
   InterfaceDocument__Output as _vsnet_v1_InterfaceDocument__Output,
 } from './vsnet/v1/InterfaceDocument.js';
+import type {
+  JoinFilerRequest as _vsnet_v1_JoinFilerRequest,
+  JoinFilerRequest__Output as _vsnet_v1_JoinFilerRequest__Output,
+} from './vsnet/v1/JoinFilerRequest.js';
+import type {
+  JoinFilerResponse as _vsnet_v1_JoinFilerResponse,
+  JoinFilerResponse__Output as _vsnet_v1_JoinFilerResponse__Output,
+} from './vsnet/v1/JoinFilerResponse.js';
 import type {
   ListFilersRequest as _vsnet_v1_ListFilersRequest,
   ListFilersRequest__Output as _vsnet_v1_ListFilersRequest__Output,
@@ -99,6 +115,14 @@ export interface ProtoGrpcType {
         _vsnet_v1_ClusterSettings,
         _vsnet_v1_ClusterSettings__Output
       >;
+      CreateJoinTokenRequest: MessageTypeDefinition<
+        _vsnet_v1_CreateJoinTokenRequest,
+        _vsnet_v1_CreateJoinTokenRequest__Output
+      >;
+      CreateJoinTokenResponse: MessageTypeDefinition<
+        _vsnet_v1_CreateJoinTokenResponse,
+        _vsnet_v1_CreateJoinTokenResponse__Output
+      >;
       FailoverGroup: MessageTypeDefinition<
         _vsnet_v1_FailoverGroup,
         _vsnet_v1_FailoverGroup__Output
@@ -121,6 +145,14 @@ export interface ProtoGrpcType {
       InterfaceDocument: MessageTypeDefinition<
         _vsnet_v1_InterfaceDocument,
         _vsnet_v1_InterfaceDocument__Output
+      >;
+      JoinFilerRequest: MessageTypeDefinition<
+        _vsnet_v1_JoinFilerRequest,
+        _vsnet_v1_JoinFilerRequest__Output
+      >;
+      JoinFilerResponse: MessageTypeDefinition<
+        _vsnet_v1_JoinFilerResponse,
+        _vsnet_v1_JoinFilerResponse__Output
       >;
       ListFilersRequest: MessageTypeDefinition<
         _vsnet_v1_ListFilersRequest,

@@ -8,6 +8,7 @@ import { asciiColumn, NAME_LENGTH } from './columns.js';
 @Entity({ name: 'audit' })
 @Index('ix_audit_at', ['at'])
 @Index('ix_audit_target', ['target'])
+@Index('ix_audit_generation', ['generation'])
 export class AuditEntity {
   /** BIGINT: TypeORM 1.x returns it as a decimal string. */
   @PrimaryGeneratedColumn({ type: 'bigint', unsigned: true })

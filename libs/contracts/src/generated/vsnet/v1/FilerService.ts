@@ -4,6 +4,14 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { MethodDefinition } from '@grpc/proto-loader';
 import type {
+  CreateJoinTokenRequest as _vsnet_v1_CreateJoinTokenRequest,
+  CreateJoinTokenRequest__Output as _vsnet_v1_CreateJoinTokenRequest__Output,
+} from '../../vsnet/v1/CreateJoinTokenRequest.js';
+import type {
+  CreateJoinTokenResponse as _vsnet_v1_CreateJoinTokenResponse,
+  CreateJoinTokenResponse__Output as _vsnet_v1_CreateJoinTokenResponse__Output,
+} from '../../vsnet/v1/CreateJoinTokenResponse.js';
+import type {
   GetFilerRequest as _vsnet_v1_GetFilerRequest,
   GetFilerRequest__Output as _vsnet_v1_GetFilerRequest__Output,
 } from '../../vsnet/v1/GetFilerRequest.js';
@@ -11,6 +19,14 @@ import type {
   GetFilerResponse as _vsnet_v1_GetFilerResponse,
   GetFilerResponse__Output as _vsnet_v1_GetFilerResponse__Output,
 } from '../../vsnet/v1/GetFilerResponse.js';
+import type {
+  JoinFilerRequest as _vsnet_v1_JoinFilerRequest,
+  JoinFilerRequest__Output as _vsnet_v1_JoinFilerRequest__Output,
+} from '../../vsnet/v1/JoinFilerRequest.js';
+import type {
+  JoinFilerResponse as _vsnet_v1_JoinFilerResponse,
+  JoinFilerResponse__Output as _vsnet_v1_JoinFilerResponse__Output,
+} from '../../vsnet/v1/JoinFilerResponse.js';
 import type {
   ListFilersRequest as _vsnet_v1_ListFilersRequest,
   ListFilersRequest__Output as _vsnet_v1_ListFilersRequest__Output,
@@ -30,6 +46,59 @@ import type {
 
 export interface FilerServiceClient extends grpc.Client {
   /**
+   * Mints a join token: a secret an agent presents once to JoinFiler. Stored hashed; shown in
+   * this answer only.
+   * Role: ROLE_CLUSTER_NETWORK. Errors: INVALID_ARGUMENT (`ttlSeconds` above 7 days, `filer` not a
+   * filer name).
+   */
+  CreateJoinToken(
+    argument: _vsnet_v1_CreateJoinTokenRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_vsnet_v1_CreateJoinTokenResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  CreateJoinToken(
+    argument: _vsnet_v1_CreateJoinTokenRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_vsnet_v1_CreateJoinTokenResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  CreateJoinToken(
+    argument: _vsnet_v1_CreateJoinTokenRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_vsnet_v1_CreateJoinTokenResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  CreateJoinToken(
+    argument: _vsnet_v1_CreateJoinTokenRequest,
+    callback: grpc.requestCallback<_vsnet_v1_CreateJoinTokenResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  /**
+   * Mints a join token: a secret an agent presents once to JoinFiler. Stored hashed; shown in
+   * this answer only.
+   * Role: ROLE_CLUSTER_NETWORK. Errors: INVALID_ARGUMENT (`ttlSeconds` above 7 days, `filer` not a
+   * filer name).
+   */
+  createJoinToken(
+    argument: _vsnet_v1_CreateJoinTokenRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_vsnet_v1_CreateJoinTokenResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  createJoinToken(
+    argument: _vsnet_v1_CreateJoinTokenRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_vsnet_v1_CreateJoinTokenResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  createJoinToken(
+    argument: _vsnet_v1_CreateJoinTokenRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_vsnet_v1_CreateJoinTokenResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  createJoinToken(
+    argument: _vsnet_v1_CreateJoinTokenRequest,
+    callback: grpc.requestCallback<_vsnet_v1_CreateJoinTokenResponse__Output>,
+  ): grpc.ClientUnaryCall;
+
+  /**
    * One filer. Role: any. Errors: NOT_FOUND.
    */
   GetFiler(
@@ -74,6 +143,67 @@ export interface FilerServiceClient extends grpc.Client {
   getFiler(
     argument: _vsnet_v1_GetFilerRequest,
     callback: grpc.requestCallback<_vsnet_v1_GetFilerResponse__Output>,
+  ): grpc.ClientUnaryCall;
+
+  /**
+   * Called by a filer's agent, authenticated by the join token in the request (no bearer
+   * token): registers the filer with its physical interfaces when it is new (or checks them
+   * against what is stored when it exists) and records where its agent listens; the control
+   * service then dials it back. The token is used up.
+   * Errors: UNAUTHENTICATED (unknown, used or expired join token, or one minted for another
+   * filer), INVALID_ARGUMENT (`agentAddress`, names, MACs), FAILED_PRECONDITION (cluster not
+   * initialized, or the interfaces differ from the stored filer's: `interfaces[j].mac`),
+   * ALREADY_EXISTS (a MAC is another filer's).
+   */
+  JoinFiler(
+    argument: _vsnet_v1_JoinFilerRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_vsnet_v1_JoinFilerResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  JoinFiler(
+    argument: _vsnet_v1_JoinFilerRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_vsnet_v1_JoinFilerResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  JoinFiler(
+    argument: _vsnet_v1_JoinFilerRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_vsnet_v1_JoinFilerResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  JoinFiler(
+    argument: _vsnet_v1_JoinFilerRequest,
+    callback: grpc.requestCallback<_vsnet_v1_JoinFilerResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  /**
+   * Called by a filer's agent, authenticated by the join token in the request (no bearer
+   * token): registers the filer with its physical interfaces when it is new (or checks them
+   * against what is stored when it exists) and records where its agent listens; the control
+   * service then dials it back. The token is used up.
+   * Errors: UNAUTHENTICATED (unknown, used or expired join token, or one minted for another
+   * filer), INVALID_ARGUMENT (`agentAddress`, names, MACs), FAILED_PRECONDITION (cluster not
+   * initialized, or the interfaces differ from the stored filer's: `interfaces[j].mac`),
+   * ALREADY_EXISTS (a MAC is another filer's).
+   */
+  joinFiler(
+    argument: _vsnet_v1_JoinFilerRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_vsnet_v1_JoinFilerResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  joinFiler(
+    argument: _vsnet_v1_JoinFilerRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_vsnet_v1_JoinFilerResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  joinFiler(
+    argument: _vsnet_v1_JoinFilerRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_vsnet_v1_JoinFilerResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  joinFiler(
+    argument: _vsnet_v1_JoinFilerRequest,
+    callback: grpc.requestCallback<_vsnet_v1_JoinFilerResponse__Output>,
   ): grpc.ClientUnaryCall;
 
   /**
@@ -183,9 +313,32 @@ export interface FilerServiceClient extends grpc.Client {
 
 export interface FilerServiceHandlers extends grpc.UntypedServiceImplementation {
   /**
+   * Mints a join token: a secret an agent presents once to JoinFiler. Stored hashed; shown in
+   * this answer only.
+   * Role: ROLE_CLUSTER_NETWORK. Errors: INVALID_ARGUMENT (`ttlSeconds` above 7 days, `filer` not a
+   * filer name).
+   */
+  CreateJoinToken: grpc.handleUnaryCall<
+    _vsnet_v1_CreateJoinTokenRequest__Output,
+    _vsnet_v1_CreateJoinTokenResponse
+  >;
+
+  /**
    * One filer. Role: any. Errors: NOT_FOUND.
    */
   GetFiler: grpc.handleUnaryCall<_vsnet_v1_GetFilerRequest__Output, _vsnet_v1_GetFilerResponse>;
+
+  /**
+   * Called by a filer's agent, authenticated by the join token in the request (no bearer
+   * token): registers the filer with its physical interfaces when it is new (or checks them
+   * against what is stored when it exists) and records where its agent listens; the control
+   * service then dials it back. The token is used up.
+   * Errors: UNAUTHENTICATED (unknown, used or expired join token, or one minted for another
+   * filer), INVALID_ARGUMENT (`agentAddress`, names, MACs), FAILED_PRECONDITION (cluster not
+   * initialized, or the interfaces differ from the stored filer's: `interfaces[j].mac`),
+   * ALREADY_EXISTS (a MAC is another filer's).
+   */
+  JoinFiler: grpc.handleUnaryCall<_vsnet_v1_JoinFilerRequest__Output, _vsnet_v1_JoinFilerResponse>;
 
   /**
    * Every filer, in name order, with its interfaces and addresses.
@@ -210,11 +363,23 @@ export interface FilerServiceHandlers extends grpc.UntypedServiceImplementation 
 }
 
 export interface FilerServiceDefinition extends grpc.ServiceDefinition {
+  CreateJoinToken: MethodDefinition<
+    _vsnet_v1_CreateJoinTokenRequest,
+    _vsnet_v1_CreateJoinTokenResponse,
+    _vsnet_v1_CreateJoinTokenRequest__Output,
+    _vsnet_v1_CreateJoinTokenResponse__Output
+  >;
   GetFiler: MethodDefinition<
     _vsnet_v1_GetFilerRequest,
     _vsnet_v1_GetFilerResponse,
     _vsnet_v1_GetFilerRequest__Output,
     _vsnet_v1_GetFilerResponse__Output
+  >;
+  JoinFiler: MethodDefinition<
+    _vsnet_v1_JoinFilerRequest,
+    _vsnet_v1_JoinFilerResponse,
+    _vsnet_v1_JoinFilerRequest__Output,
+    _vsnet_v1_JoinFilerResponse__Output
   >;
   ListFilers: MethodDefinition<
     _vsnet_v1_ListFilersRequest,
