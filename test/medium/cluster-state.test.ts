@@ -135,7 +135,7 @@ describe('ClusterStateStore against MariaDB/MySQL', () => {
     expect(exported).toEqual(encodeClusterDocument(decodeClusterDocument(correctedSeed()).cluster));
 
     const again = await store.apply(exported, by('admin'));
-    expect(again).toEqual({ ok: true, changes: [], generation: '1', warnings: [] });
+    expect(again).toEqual({ ok: true, changes: [], generation: '1', warnings: [], filers: [] });
     expect(await fixture.auditRows()).toHaveLength(1);
 
     const loaded = await store.load(fixture.main.manager);
@@ -196,6 +196,8 @@ describe('ClusterStateStore against MariaDB/MySQL', () => {
       ok: true,
       generation: '2',
       warnings: [],
+      // VsvrA runs on Filer1 and Filer2: the change pipeline brings it to their agents.
+      filers: ['Filer1', 'Filer2'],
       changes: [
         {
           kind: 'add',

@@ -27,6 +27,7 @@ export type {
   AuditedCaller,
   ClusterChange,
   ClusterEdit,
+  CommitListener,
   EditResult,
   PlannedEdit,
   StoredCluster,
@@ -35,3 +36,25 @@ export { AuthStore, PRINCIPAL_NAME_PATTERN, TOKEN_DESCRIPTION_LENGTH } from './a
 export type { Authenticated, PrincipalRole, PrincipalView, TokenView } from './auth/auth.store.js';
 export { AuditStore } from './audit/audit.store.js';
 export type { AuditQuery, AuditRecord } from './audit/audit.store.js';
+export {
+  ChangeTargetEntity,
+  FilerStateEntity,
+  JoinTokenEntity,
+  LeaderLeaseEntity,
+} from './entities/pipeline.entity.js';
+export type { FilerApplyState } from './entities/pipeline.entity.js';
+export {
+  DEFAULT_JOIN_TTL_SECONDS,
+  JoinStore,
+  JoinTokenRejected,
+  MAX_JOIN_TTL_SECONDS,
+} from './join/join.store.js';
+export type { JoinRecord, JoinRejection, JoinTokenView } from './join/join.store.js';
+export { noAgentError, PipelineStore, recordSpecChanges } from './pipeline/pipeline.store.js';
+export type {
+  ApplyRecord,
+  ChangeView,
+  FilerSpecDigest,
+  FilerStateView,
+  HeldLease,
+} from './pipeline/pipeline.store.js';

@@ -98,12 +98,24 @@ function lowerFirst(text: string): string {
   return text.charAt(0).toLowerCase() + text.slice(1);
 }
 
+/** What a test may set of the service it starts. */
+export interface ControlOptions {
+  /**
+   * More VSNET_* variables for the service's configuration. Unless set here,
+   * VSNET_QUEUE_PREFIX is the test database's name, so tests never share reconcile jobs.
+   */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
 /** Starts a control service on a fresh database; `stop()` closes it and drops the database. */
-export async function startControl(label: string): Promise<RunningControl> {
+export async function startControl(
+  label: string,
+  options: ControlOptions = {},
+): Promise<RunningControl> {
   const db = await createTestDatabase(label);
   const grpcPort = await freePort();
   const config: ControlConfig = {
-    ...loadControlConfig({ VSNET_MYSQL_URL: db.url }),
+    ...loadControlConfig({ VSNET_QUEUE_PREFIX: db.name, ...options.env, VSNET_MYSQL_URL: db.url }),
     grpcPort,
   };
   const boot = await initialize(config, 'admin');

@@ -10,6 +10,13 @@ describe('loadControlConfig', () => {
       grpcPort: 7400,
       httpPort: 7480,
       logLevel: 'info',
+      pipeline: {
+        resyncIntervalMs: 1000,
+        agentDeadlineMs: 10_000,
+        leaderLeaseMs: 3000,
+        reconcileConcurrency: 16,
+        queuePrefix: 'vsnet',
+      },
     });
   });
 
@@ -22,6 +29,11 @@ describe('loadControlConfig', () => {
         VSNET_GRPC_PORT: '17400',
         VSNET_HTTP_PORT: '17480',
         VSNET_LOG_LEVEL: 'WARN',
+        VSNET_RESYNC_INTERVAL_MS: '250',
+        VSNET_AGENT_DEADLINE_MS: '2000',
+        VSNET_LEADER_LEASE_MS: '900',
+        VSNET_RECONCILE_CONCURRENCY: '4',
+        VSNET_QUEUE_PREFIX: 'vsnet-b',
       }),
     ).toEqual({
       mysqlUrl: 'mysql://vsnet:secret@db1:3307/vsnet_prod',
@@ -30,11 +42,34 @@ describe('loadControlConfig', () => {
       grpcPort: 17400,
       httpPort: 17480,
       logLevel: 'warn',
+      pipeline: {
+        resyncIntervalMs: 250,
+        agentDeadlineMs: 2000,
+        leaderLeaseMs: 900,
+        reconcileConcurrency: 4,
+        queuePrefix: 'vsnet-b',
+      },
     });
   });
 
   it.each([
     [{ VSNET_HTTP_PORT: 'x' }, 'VSNET_HTTP_PORT must be a port number (1-65535), got "x"'],
+    [
+      { VSNET_RESYNC_INTERVAL_MS: '10' },
+      'VSNET_RESYNC_INTERVAL_MS must be milliseconds from 50 to 3600000, got "10"',
+    ],
+    [
+      { VSNET_AGENT_DEADLINE_MS: '1.5' },
+      'VSNET_AGENT_DEADLINE_MS must be milliseconds from 100 to 600000, got "1.5"',
+    ],
+    [
+      { VSNET_RECONCILE_CONCURRENCY: '0' },
+      'VSNET_RECONCILE_CONCURRENCY must be a number from 1 to 256, got "0"',
+    ],
+    [
+      { VSNET_QUEUE_PREFIX: 'a b' },
+      'VSNET_QUEUE_PREFIX must be 1-64 letters, digits, _ . : or -, got "a b"',
+    ],
     [{ VSNET_HTTP_PORT: '0' }, 'VSNET_HTTP_PORT must be a port number (1-65535), got "0"'],
     [{ VSNET_GRPC_PORT: '65536' }, 'VSNET_GRPC_PORT must be a port number (1-65535), got "65536"'],
     [{ VSNET_GRPC_PORT: '74.0' }, 'VSNET_GRPC_PORT must be a port number (1-65535), got "74.0"'],

@@ -13,6 +13,25 @@ export interface ControlConfig {
   readonly grpcPort: number;
   readonly httpPort: number;
   readonly logLevel: LogLevel;
+  /** The change pipeline's tuning (ARCHITECTURE.md §3); each has a working default. */
+  readonly pipeline: PipelineConfig;
+}
+
+/** How changes travel to the agents. */
+export interface PipelineConfig {
+  /** Every how many ms the resync loop queues the filers that are behind (VSNET_RESYNC_INTERVAL_MS). */
+  readonly resyncIntervalMs: number;
+  /** Deadline of one call to an agent, Apply included (VSNET_AGENT_DEADLINE_MS). */
+  readonly agentDeadlineMs: number;
+  /** How long the leader lease lasts without renewal (VSNET_LEADER_LEASE_MS); renewed every third. */
+  readonly leaderLeaseMs: number;
+  /** Applies to different filers that run at once (VSNET_RECONCILE_CONCURRENCY). */
+  readonly reconcileConcurrency: number;
+  /**
+   * Prefix of every Redis key of the reconcile queue (VSNET_QUEUE_PREFIX): control services
+   * of different clusters sharing one Redis need different ones.
+   */
+  readonly queuePrefix: string;
 }
 
 /** A configuration value that cannot be used; the message is the one line the process prints. */
@@ -24,6 +43,13 @@ export const DEFAULT_MYSQL_URL = 'mysql://root@127.0.0.1:3306/vsnet';
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 export const DEFAULT_GRPC_PORT = 7400;
 export const DEFAULT_HTTP_PORT = 7480;
+export const DEFAULT_PIPELINE: PipelineConfig = {
+  resyncIntervalMs: 1_000,
+  agentDeadlineMs: 10_000,
+  leaderLeaseMs: 3_000,
+  reconcileConcurrency: 16,
+  queuePrefix: 'vsnet',
+};
 
 const DB_ENGINES: readonly DbEngine[] = ['InnoDB', 'NDBCLUSTER'];
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
@@ -40,6 +66,31 @@ function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
     throw new ConfigError(`${name} must be a port number (1-65535), got "${value}"`);
   }
   return n;
+}
+
+function integer(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  [min, max]: readonly [number, number],
+  unit: string,
+): number {
+  const value = text(env, name, String(fallback));
+  const n = Number(value);
+  if (!/^\d{1,9}$/.test(value) || n < min || n > max) {
+    throw new ConfigError(`${name} must be ${unit} from ${min} to ${max}, got "${value}"`);
+  }
+  return n;
+}
+
+function queuePrefix(env: NodeJS.ProcessEnv): string {
+  const value = text(env, 'VSNET_QUEUE_PREFIX', DEFAULT_PIPELINE.queuePrefix);
+  if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(value)) {
+    throw new ConfigError(
+      `VSNET_QUEUE_PREFIX must be 1-64 letters, digits, _ . : or -, got "${value}"`,
+    );
+  }
+  return value;
 }
 
 function url(env: NodeJS.ProcessEnv, name: string, fallback: string, scheme: string): string {
@@ -92,5 +143,36 @@ export function loadControlConfig(env: NodeJS.ProcessEnv): ControlConfig {
     grpcPort: port(env, 'VSNET_GRPC_PORT', DEFAULT_GRPC_PORT),
     httpPort: port(env, 'VSNET_HTTP_PORT', DEFAULT_HTTP_PORT),
     logLevel: oneOf(env, 'VSNET_LOG_LEVEL', LOG_LEVELS, 'info'),
+    pipeline: {
+      resyncIntervalMs: integer(
+        env,
+        'VSNET_RESYNC_INTERVAL_MS',
+        DEFAULT_PIPELINE.resyncIntervalMs,
+        [50, 3_600_000],
+        'milliseconds',
+      ),
+      agentDeadlineMs: integer(
+        env,
+        'VSNET_AGENT_DEADLINE_MS',
+        DEFAULT_PIPELINE.agentDeadlineMs,
+        [100, 600_000],
+        'milliseconds',
+      ),
+      leaderLeaseMs: integer(
+        env,
+        'VSNET_LEADER_LEASE_MS',
+        DEFAULT_PIPELINE.leaderLeaseMs,
+        [300, 600_000],
+        'milliseconds',
+      ),
+      reconcileConcurrency: integer(
+        env,
+        'VSNET_RECONCILE_CONCURRENCY',
+        DEFAULT_PIPELINE.reconcileConcurrency,
+        [1, 256],
+        'a number',
+      ),
+      queuePrefix: queuePrefix(env),
+    },
   };
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
  * The service's Prometheus registry: Node's default metrics plus `vsnet_up`. One registry per
@@ -14,6 +14,19 @@ export class MetricsService {
     labelNames: ['method', 'code'] as const,
     registers: [this.registry],
   });
+  private readonly applies = new Counter({
+    name: 'vsnet_agent_applies_total',
+    help: 'Apply calls to agents, by result: applied, failed, unreachable',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  private readonly applySeconds = new Histogram({
+    name: 'vsnet_agent_apply_duration_seconds',
+    help: 'Time of one Apply call to an agent, answer or not',
+    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  private queueDepthSource: (() => Promise<number>) | undefined;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -22,6 +35,31 @@ export class MetricsService {
       help: '1 while vsnet-control is running',
       registers: [this.registry],
     }).set(1);
+    const depthOf = (): Promise<number | undefined> =>
+      this.queueDepthSource?.().catch(() => undefined) ?? Promise.resolve(undefined);
+    new Gauge({
+      name: 'vsnet_reconcile_queue_depth',
+      help: 'Reconcile jobs waiting or running in the queue',
+      registers: [this.registry],
+      async collect() {
+        // An unreachable Redis leaves the last value rather than failing the whole scrape.
+        const depth = await depthOf();
+        if (depth !== undefined) {
+          this.set(depth);
+        }
+      },
+    });
+  }
+
+  /** Counts one Apply call to an agent and its duration. */
+  countApply(result: 'applied' | 'failed' | 'unreachable', seconds: number): void {
+    this.applies.inc({ result });
+    this.applySeconds.observe(seconds);
+  }
+
+  /** Where `vsnet_reconcile_queue_depth` reads the queue's depth at each scrape. */
+  measureQueueDepth(source: () => Promise<number>): void {
+    this.queueDepthSource = source;
   }
 
   countRpc(method: string, code: string): void {

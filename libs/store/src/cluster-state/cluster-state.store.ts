@@ -1,6 +1,7 @@
-import type { Cluster, ClusterDocument, Problem } from '@vsnet/model';
+import type { Cluster, ClusterAnalysis, ClusterDocument, Problem } from '@vsnet/model';
 import {
   analyzeCluster,
+  compileNodeSpecs,
   decodeClusterDocument,
   EditRefusal,
   encodeClusterDocument,
@@ -8,6 +9,7 @@ import {
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditEntity } from '../entities/audit.entity.js';
 import { ClusterEntity } from '../entities/cluster.entity.js';
+import { recordSpecChanges } from '../pipeline/pipeline.store.js';
 import { inTransaction } from '../transaction.js';
 import { diffClusterDocuments } from './cluster-diff.js';
 import { clusterHead, clusterToRows, rowsToDocument } from './cluster-rows.mapper.js';
@@ -18,6 +20,7 @@ import type {
   AuditedCaller,
   ClusterChange,
   ClusterEdit,
+  CommitListener,
   EditResult,
   StoredCluster,
 } from './cluster-state.types.js';
@@ -41,7 +44,20 @@ export class StoredClusterError extends Error {
  * generation and writes the audit row. Concurrent applies serialize on that lock.
  */
 export class ClusterStateStore {
+  private readonly listeners = new Set<CommitListener>();
+
   constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Calls `listener` after every committed change with its generation and the filers whose
+   * spec it altered (the change pipeline queues their applies). Called after the commit and
+   * never awaited: a listener that fails or is slow does not fail the change, which the
+   * pipeline's resync finds anyway. Returns the function that removes the listener.
+   */
+  onCommitted(listener: CommitListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
 
   /**
    * The stored cluster, or `undefined` before the first apply. Reads with `manager`; for a
@@ -78,9 +94,15 @@ export class ClusterStateStore {
     if (options.dryRun) {
       const stored = await this.load(this.dataSource.manager);
       const changes = diffClusterDocuments(documentOf(stored), next);
-      return { ok: true, changes, generation: stored?.generation ?? '0', warnings: problems };
+      return {
+        ok: true,
+        changes,
+        generation: stored?.generation ?? '0',
+        warnings: problems,
+        filers: [],
+      };
     }
-    const { changes, generation } = await this.retrying(() =>
+    const { changes, generation, filers } = await this.retrying(() =>
       inTransaction(this.dataSource, async (manager) => {
         const head = await lockClusterRow(manager, 'pessimistic_write');
         const stored = head === null ? undefined : await this.loadRows(manager, head);
@@ -91,10 +113,11 @@ export class ClusterStateStore {
           after: (generation: string, changes: number) =>
             JSON.stringify({ ...summarize(cluster, generation), changes }),
         };
-        return this.commit(manager, head, stored, cluster, next, options, summary);
+        return this.commit(manager, head, stored, cluster, analysis, next, options, summary);
       }),
     );
-    return { ok: true, changes, generation, warnings: problems };
+    this.announce(generation, filers);
+    return { ok: true, changes, generation, warnings: problems, filers };
   }
 
   /**
@@ -104,9 +127,19 @@ export class ClusterStateStore {
    * the model (an error refuses the edit: {@link EditRefusal.fromProblems}); the difference is
    * written with a generation bump and one audit row. An edit that changes nothing writes
    * nothing. Concurrent edits serialize on the lock, so each sees the one before it.
+   * `alongside`, when given, runs in the same transaction after the write (whether or not the
+   * edit changed anything) and may throw to roll the whole edit back: JoinFiler uses its token
+   * up and records the agent's address that way.
    */
-  async edit<T>(edit: ClusterEdit<T>, caller: AuditedCaller): Promise<EditResult<T>> {
-    return this.retrying(() =>
+  async edit<T>(
+    edit: ClusterEdit<T>,
+    caller: AuditedCaller,
+    alongside?: (
+      manager: EntityManager,
+      written: { changes: readonly ClusterChange[]; generation: string },
+    ) => Promise<void>,
+  ): Promise<EditResult<T>> {
+    const done = await this.retrying(() =>
       inTransaction(this.dataSource, async (manager) => {
         const head = await lockClusterRow(manager, 'pessimistic_write');
         const stored = head === null ? undefined : await this.loadRows(manager, head);
@@ -114,7 +147,8 @@ export class ClusterStateStore {
         const current = documentOf(stored);
         const planned = edit(current, stored?.cluster);
         const decoded = decodeClusterDocument(planned.document);
-        const problems = [...decoded.problems, ...analyzeCluster(decoded.cluster).problems];
+        const analysis = analyzeCluster(decoded.cluster);
+        const problems = [...decoded.problems, ...analysis.problems];
         if (problems.some((p) => p.severity === 'error')) {
           throw EditRefusal.fromProblems(problems);
         }
@@ -129,13 +163,31 @@ export class ClusterStateStore {
           head,
           stored,
           decoded.cluster,
+          analysis,
           next,
           caller,
           summary,
         );
+        await alongside?.(manager, written);
         return { ...written, warnings: problems, result: planned.result };
       }),
     );
+    this.announce(done.generation, done.filers);
+    return done;
+  }
+
+  /** Tells every listener of a committed change; nothing when the change wrote nothing. */
+  private announce(generation: string, filers: readonly string[]): void {
+    if (filers.length === 0) {
+      return;
+    }
+    for (const listener of this.listeners) {
+      try {
+        listener(generation, filers);
+      } catch {
+        // The change is committed; the pipeline's resync finds its filers without the listener.
+      }
+    }
   }
 
   /** Runs `work` again after a lost race to create the cluster row or a deadlock. */
@@ -153,14 +205,15 @@ export class ClusterStateStore {
 
   /**
    * The write path shared by `apply` and `edit`, inside their transaction and under the lock:
-   * the difference from what is stored, and when there is one the rows, the generation and the
-   * audit row.
+   * the difference from what is stored, and when there is one the rows, the generation, the
+   * audit row, and the change's targets: the filers whose compiled spec it altered.
    */
   private async commit(
     manager: EntityManager,
     head: ClusterEntity | null,
     stored: StoredCluster | undefined,
     cluster: Cluster,
+    analysis: ClusterAnalysis,
     next: ClusterDocument,
     caller: AuditedCaller,
     summary: {
@@ -168,10 +221,10 @@ export class ClusterStateStore {
       before: string;
       after: (generation: string, changes: number) => string;
     },
-  ): Promise<{ changes: ClusterChange[]; generation: string }> {
+  ): Promise<{ changes: ClusterChange[]; generation: string; filers: string[] }> {
     const changes = diffClusterDocuments(documentOf(stored), next);
     if (changes.length === 0) {
-      return { changes, generation: stored?.generation ?? '0' };
+      return { changes, generation: stored?.generation ?? '0', filers: [] };
     }
     const generation = String(BigInt(stored?.generation ?? '0') + 1n);
     const now = new Date();
@@ -193,7 +246,12 @@ export class ClusterStateStore {
       peer: caller.peer,
       generation,
     });
-    return { changes, generation };
+    const specs = compileNodeSpecs(cluster, analysis).map((s) => ({
+      filer: s.filer,
+      hash: s.hash,
+    }));
+    const filers = await recordSpecChanges(manager, generation, specs, now);
+    return { changes, generation, filers };
   }
 
   private async loadRows(manager: EntityManager, head: ClusterEntity): Promise<StoredCluster> {

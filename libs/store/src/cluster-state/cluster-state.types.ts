@@ -37,7 +37,15 @@ export interface EditResult<T> {
   /** The model's warnings about the resulting cluster. */
   readonly warnings: readonly Problem[];
   readonly result: T;
+  /** The filers whose compiled spec the change altered (empty when nothing was written). */
+  readonly filers: readonly string[];
 }
+
+/**
+ * Told of every committed change of the cluster: the generation it produced and the filers
+ * whose spec it altered (never empty).
+ */
+export type CommitListener = (generation: string, filers: readonly string[]) => void;
 
 /**
  * One difference between the stored cluster and a document. Paths name list elements by their
@@ -62,6 +70,8 @@ export type ApplyResult =
       /** The generation now stored (unchanged by a dry run or an empty difference). */
       readonly generation: string;
       readonly warnings: readonly Problem[];
+      /** The filers whose compiled spec the apply altered (empty for a dry run). */
+      readonly filers: readonly string[];
     };
 
 /** The desired state as stored, with the generation that the last committed change gave it. */

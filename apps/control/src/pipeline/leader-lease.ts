@@ -1,0 +1,113 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
+import { PipelineStore } from '@vsnet/store';
+import { CONTROL_CONFIG } from '../config/config.module.js';
+import type { ControlConfig } from '../config/control-config.js';
+import { DatabaseProbe } from '../database/database.probe.js';
+
+/** Told when this instance becomes the leader (with its epoch) or stops being it (`undefined`). */
+export type LeadershipListener = (epoch: string | undefined) => void;
+
+/**
+ * A simple leader lease in the database (leader_lease, ARCHITECTURE.md §4): renewed every third
+ * of its length; a new holder bumps the epoch, the fencing token every agent command carries.
+ * Only the leader applies and resyncs. This instance counts itself leader until its own clock
+ * says the lease it last renewed ran out (measured from before the renewal was sent), so it
+ * stops before any other instance can take over.
+ */
+@Injectable()
+export class LeaderLease implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  /** This instance's name in leader_lease.holder. */
+  readonly holder = `${hostname().slice(0, 64)}/${process.pid}/${randomBytes(4).toString('hex')}`;
+  private readonly logger = new Logger('LeaderLease');
+  private held: { epoch: string; validUntil: number } | undefined;
+  private announced: string | undefined;
+  private readonly listeners = new Set<LeadershipListener>();
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private lastError = '';
+
+  constructor(
+    @Inject(CONTROL_CONFIG) private readonly config: ControlConfig,
+    private readonly store: PipelineStore,
+    private readonly database: DatabaseProbe,
+  ) {}
+
+  /** The epoch while this instance holds the lease; `undefined` otherwise. */
+  epoch(): string | undefined {
+    const held = this.held;
+    return held !== undefined && performance.now() < held.validUntil ? held.epoch : undefined;
+  }
+
+  /** Calls `listener` now with the current state and at every change; returns the remover. */
+  onChange(listener: LeadershipListener): () => void {
+    this.listeners.add(listener);
+    listener(this.epoch());
+    return () => this.listeners.delete(listener);
+  }
+
+  onApplicationBootstrap(): void {
+    void this.tick();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    const held = this.held;
+    this.held = undefined;
+    this.announce();
+    if (held !== undefined) {
+      // The next instance takes over at once instead of waiting for the lease to run out.
+      await this.store.releaseLease(this.holder).catch(() => undefined);
+    }
+  }
+
+  private async tick(): Promise<void> {
+    const ttl = this.config.pipeline.leaderLeaseMs;
+    const sent = performance.now();
+    try {
+      await this.database.connected();
+      const lease = await this.store.acquireLease(this.holder, ttl);
+      if (this.stopped) {
+        return;
+      }
+      this.held = lease === undefined ? undefined : { epoch: lease.epoch, validUntil: sent + ttl };
+      this.lastError = '';
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (message !== this.lastError && !isDuplicateKey(err)) {
+        this.logger.warn(`cannot renew the leader lease: ${message}`);
+      }
+      this.lastError = message;
+    }
+    this.announce();
+    if (!this.stopped) {
+      this.timer = setTimeout(() => void this.tick(), Math.max(50, Math.floor(ttl / 3)));
+      // A check between renewals notices a lease that ran out while the database was silent.
+      this.timer.unref();
+    }
+  }
+
+  private announce(): void {
+    const epoch = this.epoch();
+    if (epoch === this.announced) {
+      return;
+    }
+    this.announced = epoch;
+    this.logger.log(
+      epoch === undefined
+        ? 'not the leader: applies and resync stopped here'
+        : `leader with epoch ${epoch}`,
+    );
+    for (const listener of this.listeners) {
+      listener(epoch);
+    }
+  }
+}
+
+function isDuplicateKey(err: unknown): boolean {
+  const e = err as { code?: unknown; driverError?: { code?: unknown } } | null;
+  return (e?.driverError?.code ?? e?.code) === 'ER_DUP_ENTRY';
+}
