@@ -104,6 +104,12 @@ const MUTATIONS: readonly MutationCase[] = [
     request: () => ({ name: 'filer4', interfaces: [{ name: 'eth0', mac: '00:00:5e:00:53:40' }] }),
   },
   {
+    service: 'FilerService',
+    method: 'CreateJoinToken',
+    writes: { audit: 1, generation: 0 },
+    request: () => ({ filer: 'filer4', ttlSeconds: 600 }),
+  },
+  {
     service: 'InterfaceService',
     method: 'CreateBond',
     request: () => ({ filer: 'filer3', number: 5, members: ['eth1', 'eth2'] }),
@@ -247,6 +253,14 @@ const MUTATIONS: readonly MutationCase[] = [
     }),
   },
 ];
+
+/**
+ * The one mutating RPC outside the table: FilerService/JoinFiler takes no bearer token (its
+ * access is JOIN_TOKEN, apps/control/src/auth/access.ts). An agent has no principal; the join
+ * token in the request is its credential, so no role may call it without one and any caller
+ * may with one. Its own test below, and test/medium/filer-join.test.ts, check that.
+ */
+const JOIN_FILER = clusterApiMethodPath('FilerService', 'JoinFiler');
 
 /** InitCluster needs a cluster that does not exist yet: it runs before anything is applied. */
 const INIT_CLUSTER: MutationCase = {
@@ -392,6 +406,7 @@ describe('authorization of every mutating RPC', () => {
     const covered = [INIT_CLUSTER, ...MUTATIONS].map((c) =>
       clusterApiMethodPath(c.service, c.method),
     );
+    covered.push(JOIN_FILER);
     expect([...new Set(covered)].sort()).toEqual([...CLUSTER_API_MUTATIONS].sort());
   });
 
@@ -411,6 +426,23 @@ describe('authorization of every mutating RPC', () => {
         // Each row starts from the base: a row that passed before has changed it.
         await applyAsAdmin(f.r, base());
         await check(f, c, caller);
+      });
+    });
+
+    describe('FilerService/JoinFiler, the exception: only the join token counts', () => {
+      it.each(CALLERS)('%s, without a valid join token: UNAUTHENTICATED', async (caller) => {
+        const [, token] = credentials(f, INIT_CLUSTER, caller);
+        const request = {
+          joinToken: `vsj_999999_${'A'.repeat(43)}`,
+          name: 'filer4',
+          interfaces: [{ name: 'eth0', mac: '00:00:5e:00:53:40' }],
+          agentAddress: '198.51.100.40:7401',
+        };
+        const [auditBefore, generationBefore] = [await auditCount(f.sql), await generation(f.sql)];
+        const result = await f.r.call('FilerService', 'JoinFiler', request, token);
+        expect(outcome(result)).toMatchObject({ status: 'UNAUTHENTICATED' });
+        expect(await auditCount(f.sql)).toBe(auditBefore);
+        expect(await generation(f.sql)).toBe(generationBefore);
       });
     });
 

@@ -8,6 +8,8 @@ import type { AtomicFileSystem } from './atomic-file.js';
 import type { AgentConfig } from './config.js';
 import { createDriver } from './driver-factory.js';
 import { FencingStore } from './fencing-store.js';
+import { FilerJoiner, grpcJoinCall } from './join.js';
+import type { JoinCall, JoinTiming } from './join.js';
 import type { Logger } from './logger.js';
 import { ReconcilerService } from './reconciler.service.js';
 import { SpecCache } from './spec-cache.js';
@@ -16,6 +18,9 @@ import { SpecCache } from './spec-cache.js';
 export interface AgentEdges {
   readonly driver?: DataplaneDriver;
   readonly files?: AtomicFileSystem;
+  /** How JoinFiler is called when the agent joins (default: gRPC to VSNET_CONTROL_SERVER). */
+  readonly joinCall?: JoinCall;
+  readonly joinTiming?: JoinTiming;
 }
 
 export interface RunningAgent {
@@ -64,6 +69,7 @@ export async function startAgent(
   );
   const address = await server.listen(config.listen);
   logger.info('listening', { address });
+  const joining = startJoining(config, address, driver, logger, edges);
 
   let stopping: Promise<void> | undefined;
   const stop = async (): Promise<void> => {
@@ -72,6 +78,7 @@ export async function startAgent(
     const drained = reconciler.close();
     const closed = server.shutdown();
     watches.endAll();
+    await joining?.stop();
     await drained;
     await closed;
     logger.info('stopped');
@@ -81,4 +88,37 @@ export async function startAgent(
     reconciler,
     stop: () => (stopping ??= stop()),
   };
+}
+
+/**
+ * With a join token (config.join), joins the cluster in the background once the server is up,
+ * so the control service can dial back as soon as it accepted the join; `undefined` without.
+ */
+function startJoining(
+  config: AgentConfig,
+  boundAddress: string,
+  driver: DataplaneDriver,
+  logger: Logger,
+  edges: AgentEdges,
+): { stop(): Promise<void> } | undefined {
+  const join = config.join;
+  if (join === undefined) {
+    return undefined;
+  }
+  const channel =
+    edges.joinCall === undefined
+      ? grpcJoinCall(join.controlServer)
+      : { call: edges.joinCall, close: () => undefined };
+  const joiner = new FilerJoiner({
+    filer: config.filer,
+    join,
+    stateDir: config.stateDir,
+    driver,
+    logger,
+    call: channel.call,
+    ...(edges.joinTiming !== undefined ? { timing: edges.joinTiming } : {}),
+    ...(edges.files !== undefined ? { files: edges.files } : {}),
+  });
+  void joiner.start(join.advertise ?? boundAddress).finally(() => channel.close());
+  return { stop: () => joiner.stop() };
 }

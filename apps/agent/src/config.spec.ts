@@ -1,7 +1,44 @@
 import { describe, expect, it } from '@jest/globals';
 import { ConfigError, loadConfig } from './config.js';
 
+const JOIN_TOKEN = `vsj_12_${'a'.repeat(43)}`;
+/** What a joining agent that listens on a dialable address needs. */
+const JOINING = {
+  VSNET_FILER: 'filer4',
+  VSNET_AGENT_LISTEN: '198.51.100.40:7401',
+  VSNET_AGENT_JOIN_TOKEN: JOIN_TOKEN,
+  VSNET_CONTROL_SERVER: '198.51.100.2:50051',
+};
+
 describe('loadConfig', () => {
+  it('joins nowhere without VSNET_AGENT_JOIN_TOKEN', () => {
+    expect(loadConfig({ VSNET_FILER: 'f', VSNET_CONTROL_SERVER: 'x:1' }).join).toBeUndefined();
+  });
+
+  it('reads the join settings, advertising the listen address by default', () => {
+    expect(loadConfig(JOINING).join).toEqual({
+      token: JOIN_TOKEN,
+      controlServer: '198.51.100.2:50051',
+    });
+    expect(
+      loadConfig({
+        ...JOINING,
+        VSNET_AGENT_LISTEN: '0.0.0.0:7401',
+        VSNET_AGENT_DRIVER: 'dry-run',
+        VSNET_AGENT_ADVERTISE: '[2001:db8::40]:7401',
+        VSNET_AGENT_JOIN_INTERFACES: 'eth0=00-00-5E-00-53-40, eth1=00:00:5e:00:53:41',
+      }).join,
+    ).toEqual({
+      token: JOIN_TOKEN,
+      controlServer: '198.51.100.2:50051',
+      advertise: '[2001:db8::40]:7401',
+      interfaces: [
+        { name: 'eth0', mac: '00:00:5e:00:53:40' },
+        { name: 'eth1', mac: '00:00:5e:00:53:41' },
+      ],
+    });
+  });
+
   it('needs only VSNET_FILER and fills in the defaults', () => {
     expect(loadConfig({ VSNET_FILER: 'Filer1' })).toEqual({
       filer: 'filer1',
@@ -58,6 +95,31 @@ describe('loadConfig', () => {
     [
       { VSNET_FILER: 'f', VSNET_AGENT_COMMAND_TIMEOUT_MS: '5s' },
       /^VSNET_AGENT_COMMAND_TIMEOUT_MS=5s /,
+    ],
+    [
+      { VSNET_FILER: 'f', VSNET_AGENT_JOIN_TOKEN: 'vsn_1_x' },
+      /^VSNET_AGENT_JOIN_TOKEN is not a join token: /,
+    ],
+    [{ ...JOINING, VSNET_CONTROL_SERVER: '' }, /^VSNET_CONTROL_SERVER is not set: /],
+    [
+      { ...JOINING, VSNET_CONTROL_SERVER: 'control' },
+      /^VSNET_CONTROL_SERVER=control is not usable: /,
+    ],
+    [
+      { ...JOINING, VSNET_AGENT_ADVERTISE: '0.0.0.0:7401' },
+      /^VSNET_AGENT_ADVERTISE=0.0.0.0:7401 is not usable: /,
+    ],
+    [
+      { ...JOINING, VSNET_AGENT_LISTEN: '0.0.0.0:7401' },
+      /^VSNET_AGENT_ADVERTISE is not set and VSNET_AGENT_LISTEN=0.0.0.0:7401 cannot be dialed/,
+    ],
+    [
+      { ...JOINING, VSNET_AGENT_JOIN_INTERFACES: 'bond0=00:00:5e:00:53:10' },
+      /^VSNET_AGENT_JOIN_INTERFACES=bond0=00:00:5e:00:53:10 is not usable: /,
+    ],
+    [
+      { ...JOINING, VSNET_AGENT_DRIVER: 'dry-run' },
+      /^VSNET_AGENT_JOIN_INTERFACES is not set: the dry-run driver/,
     ],
   ])('refuses %j with one clear line', (env, message) => {
     let error: unknown;

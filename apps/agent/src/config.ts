@@ -15,6 +15,26 @@ export interface AgentConfig {
   readonly namespacePrefix: string;
   /** Upper bound of one kernel command run by the linux driver. */
   readonly commandTimeoutMs: number;
+  /** Joining the cluster at start (VSNET_AGENT_JOIN_TOKEN); absent: the agent waits to be dialed. */
+  readonly join?: JoinConfig;
+}
+
+/** How the agent registers its filer with the control service (FilerService/JoinFiler). */
+export interface JoinConfig {
+  /** The one-time join token an administrator minted (`vsj_<id>_<secret>`). */
+  readonly token: string;
+  /** `host:port` of the control service's gRPC API (VSNET_CONTROL_SERVER). */
+  readonly controlServer: string;
+  /**
+   * `host:port` the control service should dial this agent at (VSNET_AGENT_ADVERTISE);
+   * absent: the address the agent is bound to.
+   */
+  readonly advertise?: string;
+  /**
+   * The physical interfaces to report instead of those found in the kernel
+   * (VSNET_AGENT_JOIN_INTERFACES `eth0=MAC,eth1=MAC`): the dry-run driver has no NICs of its own.
+   */
+  readonly interfaces?: readonly { readonly name: string; readonly mac: string }[];
 }
 
 /** A configuration value that cannot be used; the message is the one line the agent prints. */
@@ -30,6 +50,12 @@ const FILER_NAME = /^[a-z0-9][a-z0-9_.-]{0,62}$/i;
 const NAMESPACE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 const NAMESPACE_PREFIX = /^[a-z0-9_.-]{0,32}$/;
 const HOST_PORT = /^(?<host>\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(?<port>\d{1,5})$/;
+
+const JOIN_TOKEN = /^vsj_[1-9][0-9]{0,9}_[A-Za-z0-9_-]{43}$/;
+const PHYSICAL_NAME = /^eth(0|[1-9][0-9]{0,3})$/;
+const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
+/** Hosts an agent can bind to but nobody can dial. */
+const WILDCARD_HOST = /^(0\.0\.0\.0|\[::\]|\[0*(:0*)*\])$/;
 
 function text(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
   return (env[name] ?? fallback).trim();
@@ -71,6 +97,91 @@ function checkTimeout(value: string): number {
   return ms;
 }
 
+/** `host:port` with a port from 1 to 65535 that the control service could dial, or undefined. */
+function dialable(value: string): string | undefined {
+  const match = HOST_PORT.exec(value)?.groups;
+  if (match?.host === undefined || match.port === undefined) {
+    return undefined;
+  }
+  const port = Number(match.port);
+  return port >= 1 && port <= 65_535 && !WILDCARD_HOST.test(match.host) ? value : undefined;
+}
+
+function checkJoinInterfaces(value: string): JoinConfig['interfaces'] {
+  if (value === '') {
+    return undefined;
+  }
+  const interfaces = value.split(',').map((pair) => {
+    const [name = '', mac = ''] = pair.trim().split('=', 2);
+    const normalized = mac.trim().toLowerCase().replaceAll('-', ':');
+    if (!PHYSICAL_NAME.test(name.trim()) || !MAC.test(normalized)) {
+      throw new ConfigError(
+        `VSNET_AGENT_JOIN_INTERFACES=${value} is not usable: list eth#=MAC pairs separated by commas, e.g. eth0=00:00:5e:00:53:10,eth1=00:00:5e:00:53:11`,
+      );
+    }
+    return { name: name.trim(), mac: normalized };
+  });
+  if (new Set(interfaces.map((i) => i.name)).size !== interfaces.length) {
+    throw new ConfigError(
+      `VSNET_AGENT_JOIN_INTERFACES=${value} is not usable: it lists an interface twice; list each once`,
+    );
+  }
+  return interfaces;
+}
+
+/**
+ * The join settings, when VSNET_AGENT_JOIN_TOKEN is set: the control service to call, the
+ * address to advertise (required when the agent listens on a wildcard or a unix socket, which
+ * nobody else can dial) and the interfaces to report (required with the dry-run driver).
+ */
+function loadJoin(
+  env: NodeJS.ProcessEnv,
+  listen: string,
+  driver: AgentConfig['driver'],
+): JoinConfig | undefined {
+  const token = text(env, 'VSNET_AGENT_JOIN_TOKEN', '');
+  if (token === '') {
+    return undefined;
+  }
+  if (!JOIN_TOKEN.test(token)) {
+    throw new ConfigError(
+      'VSNET_AGENT_JOIN_TOKEN is not a join token: copy the vsj_… secret that vsnet filer join-token printed',
+    );
+  }
+  const controlServer = text(env, 'VSNET_CONTROL_SERVER', '');
+  if (dialable(controlServer) === undefined) {
+    throw new ConfigError(
+      controlServer === ''
+        ? 'VSNET_CONTROL_SERVER is not set: a joining agent needs the control service address, e.g. VSNET_CONTROL_SERVER=198.51.100.2:50051'
+        : `VSNET_CONTROL_SERVER=${controlServer} is not usable: give the control service's host:port, e.g. 198.51.100.2:50051`,
+    );
+  }
+  const advertise = text(env, 'VSNET_AGENT_ADVERTISE', '');
+  if (advertise !== '' && dialable(advertise) === undefined) {
+    throw new ConfigError(
+      `VSNET_AGENT_ADVERTISE=${advertise} is not usable: give the host:port the control service dials this agent at (port 1-65535, not 0.0.0.0 or [::])`,
+    );
+  }
+  const listenHost = HOST_PORT.exec(listen)?.groups?.host;
+  if (advertise === '' && (listenHost === undefined || WILDCARD_HOST.test(listenHost))) {
+    throw new ConfigError(
+      `VSNET_AGENT_ADVERTISE is not set and VSNET_AGENT_LISTEN=${listen} cannot be dialed from elsewhere: set VSNET_AGENT_ADVERTISE to this filer's host:port, e.g. 198.51.100.7:7401`,
+    );
+  }
+  const interfaces = checkJoinInterfaces(text(env, 'VSNET_AGENT_JOIN_INTERFACES', ''));
+  if (driver === 'dry-run' && interfaces === undefined) {
+    throw new ConfigError(
+      'VSNET_AGENT_JOIN_INTERFACES is not set: the dry-run driver has no NICs to report when joining; list them, e.g. VSNET_AGENT_JOIN_INTERFACES=eth0=00:00:5e:00:53:10',
+    );
+  }
+  return {
+    token,
+    controlServer,
+    ...(advertise !== '' ? { advertise } : {}),
+    ...(interfaces !== undefined ? { interfaces } : {}),
+  };
+}
+
 /**
  * Reads and checks every VSNET_AGENT_* variable (and VSNET_FILER). Throws a {@link ConfigError}
  * naming the first wrong variable, its value and what it should be.
@@ -103,15 +214,20 @@ export function loadConfig(env: NodeJS.ProcessEnv): AgentConfig {
       `VSNET_AGENT_NAMESPACE_PREFIX=${namespacePrefix} is not usable: use at most 32 lower-case letters, digits, '-', '_' or '.'`,
     );
   }
+  const listen = checkListen(text(env, 'VSNET_AGENT_LISTEN', DEFAULT_LISTEN));
+  const driver = checkDriver(text(env, 'VSNET_AGENT_DRIVER', 'linux'));
+  const commandTimeoutMs = checkTimeout(
+    text(env, 'VSNET_AGENT_COMMAND_TIMEOUT_MS', String(DEFAULT_COMMAND_TIMEOUT_MS)),
+  );
+  const join = loadJoin(env, listen, driver);
   return {
     filer: filer.toLowerCase(),
-    listen: checkListen(text(env, 'VSNET_AGENT_LISTEN', DEFAULT_LISTEN)),
+    listen,
     stateDir: resolve(stateDir),
-    driver: checkDriver(text(env, 'VSNET_AGENT_DRIVER', 'linux')),
+    driver,
     filerNamespace,
     namespacePrefix,
-    commandTimeoutMs: checkTimeout(
-      text(env, 'VSNET_AGENT_COMMAND_TIMEOUT_MS', String(DEFAULT_COMMAND_TIMEOUT_MS)),
-    ),
+    commandTimeoutMs,
+    ...(join !== undefined ? { join } : {}),
   };
 }

@@ -14,16 +14,20 @@ import { AuthGrpcController } from './auth/auth.grpc-controller.js';
 import { AuditGrpcController } from './audit/audit.grpc-controller.js';
 import { ClusterReader } from './cluster/cluster-reader.js';
 import { ApiGate } from './grpc/api-gate.js';
+import { ClusterGate } from './grpc/cluster-gate.js';
 import { ConfigGrpcController } from './grpc/config.grpc-controller.js';
 import { VsvrGrpcController } from './vsvr/vsvr.grpc-controller.js';
 import { ClusterGrpcController } from './cluster/cluster.grpc-controller.js';
 import { FilerGrpcController } from './filer/filer.grpc-controller.js';
+import { JoinGrpcController } from './filer/join.grpc-controller.js';
 import { InterfaceGrpcController } from './interface/interface.grpc-controller.js';
 import { RoutingGrpcController } from './routing/routing.grpc-controller.js';
 import { SiteGrpcController } from './site/site.grpc-controller.js';
 import { HealthController } from './health/health.controller.js';
 import { ReadinessService } from './health/readiness.service.js';
 import { MetricsService } from './metrics/metrics.service.js';
+import { ChangeGrpcController } from './pipeline/change.grpc-controller.js';
+import { PIPELINE_PROVIDERS, pipelineImports } from './pipeline/pipeline.providers.js';
 
 /** vsnet-control's root module, built from the configuration main.ts validated. */
 @Module({})
@@ -41,6 +45,7 @@ export class AppModule {
           // Start without the database; DatabaseProbe connects on the first readiness check.
           manualInitialization: true,
         }),
+        ...pipelineImports(config),
       ],
       controllers: [
         HealthController,
@@ -48,11 +53,13 @@ export class AppModule {
         VsvrGrpcController,
         ClusterGrpcController,
         FilerGrpcController,
+        JoinGrpcController,
         InterfaceGrpcController,
         RoutingGrpcController,
         SiteGrpcController,
         AuthGrpcController,
         AuditGrpcController,
+        ChangeGrpcController,
       ],
       providers: [
         DatabaseProbe,
@@ -78,6 +85,8 @@ export class AppModule {
         ClusterReader,
         Authenticator,
         ApiGate,
+        ...PIPELINE_PROVIDERS,
+        ClusterGate,
       ],
     };
   }

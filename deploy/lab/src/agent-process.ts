@@ -19,6 +19,8 @@ export interface AgentStartOptions {
   readonly driver?: 'linux' | 'dry-run';
   /** How long to wait for the agent's listen line before killing it. */
   readonly startTimeoutMs?: number;
+  /** More environment for the agent (a join token and the control service, for one). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** A running agent process, started by the lab and ended only by its pid. */
@@ -74,6 +76,7 @@ export async function spawnAgent(options: AgentStartOptions): Promise<AgentProce
       VSNET_AGENT_DRIVER: options.driver ?? 'linux',
       VSNET_AGENT_FILER_NAMESPACE: options.filerNamespace,
       VSNET_AGENT_NAMESPACE_PREFIX: options.namespacePrefix,
+      ...options.env,
     },
   });
   const pid = child.pid;

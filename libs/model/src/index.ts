@@ -131,3 +131,5 @@ export {
   createVlan,
   deleteInterface,
 } from './edits/interface-edits.js';
+export type { JoinFilerInput } from './edits/join-edits.js';
+export { AGENT_ADDRESS_LENGTH, joinFiler } from './edits/join-edits.js';

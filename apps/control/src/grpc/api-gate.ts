@@ -8,7 +8,7 @@ import type { AuditedCaller, PrincipalView } from '@vsnet/store';
 import { clusterApiMethodPath } from '../../../../libs/contracts/src/cluster-api.js';
 import type { ClusterApiServiceName } from '../../../../libs/contracts/src/cluster-api.js';
 import type { Access } from '../auth/access.js';
-import { allows, deniedMessage } from '../auth/access.js';
+import { allows, deniedMessage, JOIN_TOKEN_HOLDER } from '../auth/access.js';
 import { AUTHENTICATION_MESSAGES, Authenticator } from '../auth/authenticator.js';
 import { DatabaseProbe } from '../database/database.probe.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -43,6 +43,29 @@ const REFUSAL_STATUS: Readonly<Record<EditRefusalKind, status>> = {
 /** How the handler learns what the call needs: fixed, or read from the request. */
 export type AccessOf<Req> = Access | ((request: Req) => Access);
 
+/** A unary call as grpc-js hands it to a handler. */
+export type UnaryCall = ServerUnaryCall<unknown, unknown>;
+
+/** One RPC as a handler received it: what {@link ApiGate} needs to know of the call. */
+export interface RpcCall<Req> {
+  readonly service: ClusterApiServiceName;
+  readonly method: string;
+  readonly request: Req;
+  readonly metadata: Metadata;
+  readonly call: UnaryCall;
+}
+
+/** The {@link RpcCall} of a handler of `service`/`method`, built once from its arguments. */
+export function rpcCall<Req>(
+  service: ClusterApiServiceName,
+  method: string,
+  request: Req,
+  metadata: Metadata,
+  call: UnaryCall,
+): RpcCall<Req> {
+  return { service, method, request, metadata, call };
+}
+
 /**
  * Every vsnet.v1 handler runs through here: authenticate the bearer token (UNAUTHENTICATED),
  * check the role against what the RPC needs (PERMISSION_DENIED, before anything is looked up,
@@ -61,11 +84,7 @@ export class ApiGate {
   ) {}
 
   async run<Req, Res>(
-    service: ClusterApiServiceName,
-    method: string,
-    request: Req,
-    metadata: Metadata,
-    call: ServerUnaryCall<unknown, unknown>,
+    { service, method, request, metadata, call }: RpcCall<Req>,
     access: AccessOf<Req>,
     work: (caller: ApiCaller) => Promise<Res>,
   ): Promise<Res> {
@@ -76,6 +95,10 @@ export class ApiGate {
         this.logger.error(`database: ${error instanceof Error ? error.message : String(error)}`);
         throw plainStatus(status.UNAVAILABLE, 'the database is unreachable; try again shortly');
       });
+      if (typeof access !== 'function' && access.kind === 'join-token') {
+        // No bearer token: the join token in the request is the credential (access.ts).
+        return await work({ principal: JOIN_TOKEN_HOLDER, tokenId: '', rpc, peer: call.getPeer() });
+      }
       const who = await this.authenticator.authenticate(metadata);
       if (!who.ok) {
         throw plainStatus(status.UNAUTHENTICATED, AUTHENTICATION_MESSAGES[who.why]);
