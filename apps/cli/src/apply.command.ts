@@ -6,6 +6,8 @@ import { clusterDocumentToWire } from '../../../libs/contracts/src/cluster-api-d
 import type { ClusterDocumentMessage } from '../../../libs/contracts/src/cluster-api.js';
 import type { ApplyResponse__Output } from '../../../libs/contracts/src/generated/vsnet/v1/ApplyResponse.js';
 import type { Change__Output } from '../../../libs/contracts/src/generated/vsnet/v1/Change.js';
+import { waitForChange, withWaitOptions } from './change-wait.js';
+import type { WaitOptions } from './change-wait.js';
 import { CliError, EXIT_INVALID, EXIT_OK } from './cli-io.js';
 import type { CliIo } from './cli-io.js';
 import { readClusterFile } from './cluster-file.js';
@@ -28,7 +30,8 @@ import {
 import type { FieldViolation, ServerOptions } from './server-client.js';
 
 const FORMATS = ['text', 'json'] as const;
-export interface ApplyOptions extends CommonOptions<(typeof FORMATS)[number]>, ServerOptions {
+export interface ApplyOptions
+  extends CommonOptions<(typeof FORMATS)[number]>, ServerOptions, WaitOptions {
   readonly dryRun?: boolean;
 }
 
@@ -38,11 +41,13 @@ The token (VSNET_TOKEN, else token: in the config file) is sent as "authorizatio
 
 Exit status: 0 applied (or nothing to change), 1 the server refused the document (each
 problem is printed with its line and column), 2 the server could not be reached or the
-document cannot be read, 6 no token or an unknown one, 7 the token may not apply.
+document cannot be read, 6 no token or an unknown one, 7 the token may not apply; with
+--wait, 8 a filer failed to apply the change, 9 it was not applied within --wait-timeout.
 
 Examples:
   vsnet apply -f cluster.yaml --dry-run
   vsnet apply -f cluster.yaml --server control.example:7400
+  vsnet apply -f cluster.yaml --wait --wait-timeout 2m
   vsnet export | vsnet apply -f -`;
 
 /** `vsnet apply`: make the cluster the control service stores equal to a document. */
@@ -51,14 +56,16 @@ export function registerApplyCommand(
   io: CliIo,
   setExitCode: (code: number) => void,
 ): void {
-  program
-    .command('apply')
-    .description('make the cluster on the control service equal to a document')
-    .addOption(fileOption())
-    .addOption(new Option('--dry-run', 'show the changes without writing them'))
-    .addOption(serverOption())
-    .addOption(timeoutOption())
-    .addOption(outputOption(FORMATS))
+  withWaitOptions(
+    program
+      .command('apply')
+      .description('make the cluster on the control service equal to a document')
+      .addOption(fileOption())
+      .addOption(new Option('--dry-run', 'show the changes without writing them'))
+      .addOption(serverOption())
+      .addOption(timeoutOption())
+      .addOption(outputOption(FORMATS)),
+  )
     .addHelpText('after', EXAMPLES)
     .action(async (options: ApplyOptions) => {
       setExitCode(await apply(options, io));
@@ -87,6 +94,9 @@ export async function apply(options: ApplyOptions, io: CliIo): Promise<number> {
       call.config.apply({ document, dryRun: options.dryRun === true }, m, o, cb),
     );
     printResult(res, options, io);
+    if (options.dryRun !== true) {
+      await waitForChange(io, options, res.generation);
+    }
     return EXIT_OK;
   } catch (err) {
     if (isServiceError(err) && err.code === grpc.status.INVALID_ARGUMENT) {

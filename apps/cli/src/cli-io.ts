@@ -36,6 +36,10 @@ export const EXIT_ALREADY_EXISTS = 5;
 export const EXIT_UNAUTHENTICATED = 6;
 /** PERMISSION_DENIED: the token's role may not do this. */
 export const EXIT_PERMISSION_DENIED = 7;
+/** `--wait`: a filer's agent failed to apply the change (the service keeps retrying). */
+export const EXIT_CHANGE_FAILED = 8;
+/** `--wait`: the change was not applied on every filer within `--wait-timeout`. */
+export const EXIT_WAIT_TIMEOUT = 9;
 
 /** The exit statuses of the online verbs, for their --help. */
 export const EXIT_STATUS_HELP = `Exit status:
@@ -46,7 +50,9 @@ export const EXIT_STATUS_HELP = `Exit status:
   4  what the command names does not exist (NOT_FOUND)
   5  what the command creates exists already, or the address is taken (ALREADY_EXISTS)
   6  no token or an unknown one (UNAUTHENTICATED): set VSNET_TOKEN or token: in the config file
-  7  the token's role may not do this (PERMISSION_DENIED)`;
+  7  the token's role may not do this (PERMISSION_DENIED)
+  8  --wait: a filer failed to apply the change (each failed filer's error follows)
+  9  --wait: the change was not applied on every filer within --wait-timeout`;
 
 /**
  * A failure the user can fix (missing file, YAML syntax error, unknown filer). Its message

@@ -3,6 +3,7 @@ import { registerAddressesCommand } from './addresses.command.js';
 import { registerApplyCommand } from './apply.command.js';
 import { registerAuditCommand } from './audit.command.js';
 import { registerAuthCommands } from './auth.command.js';
+import { registerChangeCommands } from './change.command.js';
 import { CliError, EXIT_OK, EXIT_STATUS_HELP, EXIT_USAGE } from './cli-io.js';
 import { registerClusterCommands } from './cluster.command.js';
 import type { CliIo, CliStream } from './cli-io.js';
@@ -24,7 +25,8 @@ const DESCRIPTION =
   "Check and explain a vsnet cluster document offline: its problems, what each filer's agent " +
   'would be told to configure, and the DHCP address worksheet; apply it to the control service ' +
   'and export what the service stores. Read and change the cluster there one resource at a time ' +
-  '(cluster, filer, iface, vsvr, policy, route, site), and read its audit trail, principals and tokens.';
+  '(cluster, filer, iface, vsvr, policy, route, site), follow each change until every filer has ' +
+  'applied it (--wait, changes, filer status), and read its audit trail, principals and tokens.';
 
 function hasColors(stream: CliStream, env: CliIo['env']): boolean {
   return paletteFor(stream, env).isColorSupported;
@@ -55,6 +57,7 @@ function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
   registerRoutingCommands(program, io);
   registerSiteCommands(program, io);
   registerAuditCommand(program, io);
+  registerChangeCommands(program, io);
   registerAuthCommands(program, io);
   program.addHelpText('after', `\n${EXIT_STATUS_HELP}`);
   return program;

@@ -1,5 +1,6 @@
 import { Option } from 'commander';
 import type { Command } from 'commander';
+import { mutatingVerb, waitForChange } from './change-wait.js';
 import type { CliIo } from './cli-io.js';
 import {
   emit,
@@ -33,7 +34,7 @@ interface SetMacOptions extends OnlineOptions {
 export function registerClusterCommands(program: Command, io: CliIo): void {
   const cluster = verbGroup(program, 'cluster', "the cluster's name, cluster MAC and generation");
 
-  onlineVerb(
+  mutatingVerb(
     cluster
       .command('init')
       .description('create the cluster with its name and cluster MAC (generation 1, no filers)')
@@ -58,6 +59,7 @@ export function registerClusterCommands(program: Command, io: CliIo): void {
       () =>
         `initialized cluster ${res.cluster?.name ?? options.name} with cluster MAC ${res.cluster?.mac ?? options.mac}; generation ${res.generation}`,
     );
+    await waitForChange(io, options, res.generation);
   });
 
   onlineVerb(
@@ -73,7 +75,7 @@ export function registerClusterCommands(program: Command, io: CliIo): void {
     emit(io, options.output, res, (palette) => renderCluster(res, palette));
   });
 
-  onlineVerb(
+  mutatingVerb(
     cluster
       .command('set-mac')
       .description(
@@ -110,6 +112,7 @@ export function registerClusterCommands(program: Command, io: CliIo): void {
       res,
       () => `changed the cluster MAC to ${res.cluster?.mac ?? mac}; generation ${res.generation}`,
     );
+    await waitForChange(io, options, res.generation);
   });
 }
 

@@ -1,6 +1,8 @@
 import { InvalidArgumentError, Option } from 'commander';
 import type { Command } from 'commander';
+import { mutatingVerb, waitForChange } from './change-wait.js';
 import type { CliIo } from './cli-io.js';
+import { registerFilerAgentCommands } from './filer-agent.command.js';
 import { interfaceDetail } from './iface.command.js';
 import {
   emit,
@@ -53,7 +55,7 @@ export function registerFilerCommands(program: Command, io: CliIo): void {
     'the filers of the cluster and their physical interfaces',
   );
 
-  onlineVerb(
+  mutatingVerb(
     filer
       .command('register')
       .description('add a filer with its physical interfaces and their burnt-in MACs')
@@ -80,6 +82,7 @@ export function registerFilerCommands(program: Command, io: CliIo): void {
       const names = (res.filer?.interfaces ?? []).map((i) => i.name);
       return `registered filer ${res.filer?.name ?? name} with ${names.join(', ')}; generation ${res.generation}`;
     });
+    await waitForChange(io, options, res.generation);
   });
 
   onlineVerb(
@@ -106,6 +109,8 @@ export function registerFilerCommands(program: Command, io: CliIo): void {
     );
     emit(io, options.output, res, (palette) => renderFiler(res, palette));
   });
+
+  registerFilerAgentCommands(filer, io);
 }
 
 async function listFilers(call: ServerCall): Promise<FilerDocument__Output[]> {

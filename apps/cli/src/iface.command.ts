@@ -1,6 +1,7 @@
 import { InvalidArgumentError, Option } from 'commander';
 import type { Command } from 'commander';
 import { CliError } from './cli-io.js';
+import { mutatingVerb, waitForChange } from './change-wait.js';
 import type { CliIo } from './cli-io.js';
 import {
   emit,
@@ -93,7 +94,7 @@ export function registerIfaceCommands(program: Command, io: CliIo): void {
   );
   const create = verbGroup(iface, 'create', 'create a bond, failover interface, VLAN or alias');
 
-  onlineVerb(
+  mutatingVerb(
     create
       .command('bond')
       .description('create bond<N> over two or more interfaces of a filer')
@@ -127,9 +128,10 @@ export function registerIfaceCommands(program: Command, io: CliIo): void {
       ),
     );
     emit(io, options.output, res, () => createdLine(res, 'bond'));
+    await waitForChange(io, options, res.generation);
   });
 
-  onlineVerb(
+  mutatingVerb(
     create
       .command('failover')
       .description('create fail<N> (active-backup) over two or more interfaces of a filer')
@@ -158,9 +160,10 @@ export function registerIfaceCommands(program: Command, io: CliIo): void {
       ),
     );
     emit(io, options.output, res, () => createdLine(res, 'failover interface'));
+    await waitForChange(io, options, res.generation);
   });
 
-  onlineVerb(
+  mutatingVerb(
     create
       .command('vlan')
       .description('create the VLAN <parent>.<tag> on an interface of a filer')
@@ -179,9 +182,10 @@ export function registerIfaceCommands(program: Command, io: CliIo): void {
       ),
     );
     emit(io, options.output, res, () => createdLine(res, 'VLAN'));
+    await waitForChange(io, options, res.generation);
   });
 
-  onlineVerb(
+  mutatingVerb(
     create
       .command('alias')
       .description('create the alias data<N>, mgmt<N> or san<N> on an interface of a filer')
@@ -230,9 +234,10 @@ export function registerIfaceCommands(program: Command, io: CliIo): void {
       ),
     );
     emit(io, options.output, res, () => createdLine(res, 'alias'));
+    await waitForChange(io, options, res.generation);
   });
 
-  onlineVerb(
+  mutatingVerb(
     iface
       .command('delete')
       .description('delete one interface of a filer (nothing may depend on it)')
@@ -252,6 +257,7 @@ export function registerIfaceCommands(program: Command, io: CliIo): void {
       res,
       () => `deleted ${name} from ${filer}; generation ${res.generation}`,
     );
+    await waitForChange(io, options, res.generation);
   });
 
   onlineVerb(

@@ -52,7 +52,8 @@ export function verbGroup(parent: Command, name: string, description: string): C
 
 /**
  * The answer as JSON or YAML a program reads: proto-loader's oneof markers (`_mode`) are
- * dropped, and generations and times (decimal strings on the wire) become numbers.
+ * dropped, and generations (`generation`, `observedGeneration`, …) and times (decimal strings
+ * on the wire) become numbers.
  */
 export function plain(value: unknown, key = ''): unknown {
   if (Array.isArray(value)) {
@@ -68,7 +69,7 @@ export function plain(value: unknown, key = ''): unknown {
   if (
     typeof value === 'string' &&
     /^\d+$/.test(value) &&
-    (key === 'generation' || key.endsWith('UnixMs'))
+    (key === 'generation' || key.endsWith('Generation') || key.endsWith('UnixMs'))
   ) {
     return Number(value);
   }

@@ -1,6 +1,7 @@
 import { InvalidArgumentError, Option } from 'commander';
 import type { Command } from 'commander';
 import { CliError } from './cli-io.js';
+import { mutatingVerb, waitForChange } from './change-wait.js';
 import type { CliIo } from './cli-io.js';
 import {
   emit,
@@ -111,7 +112,7 @@ export function registerRoutingCommands(program: Command, io: CliIo): void {
     'routing policies: named, shareable, inheritable sets of routes',
   );
 
-  onlineVerb(
+  mutatingVerb(
     policy
       .command('create')
       .description('create a routing policy')
@@ -139,6 +140,7 @@ export function registerRoutingCommands(program: Command, io: CliIo): void {
       res,
       () => `created routing policy ${policyLine(res.policy, name)}; generation ${res.generation}`,
     );
+    await waitForChange(io, options, res.generation);
   });
 
   onlineVerb(
@@ -162,7 +164,7 @@ export function registerRoutingCommands(program: Command, io: CliIo): void {
     emit(io, options.output, { policies }, (palette) => renderPolicies(policies, palette));
   });
 
-  onlineVerb(
+  mutatingVerb(
     policy
       .command('update')
       .description(
@@ -203,9 +205,10 @@ export function registerRoutingCommands(program: Command, io: CliIo): void {
       res,
       () => `updated routing policy ${policyLine(res.policy, name)}; generation ${res.generation}`,
     );
+    await waitForChange(io, options, res.generation);
   });
 
-  onlineVerb(
+  mutatingVerb(
     policy
       .command('delete')
       .description('delete a routing policy nothing uses')
@@ -224,9 +227,10 @@ export function registerRoutingCommands(program: Command, io: CliIo): void {
       res,
       () => `deleted routing policy ${name}; generation ${res.generation}`,
     );
+    await waitForChange(io, options, res.generation);
   });
 
-  onlineVerb(
+  mutatingVerb(
     policy
       .command('set-default')
       .description("set the cluster's default routing policy (of every vsvr that names none)")
@@ -252,11 +256,12 @@ export function registerRoutingCommands(program: Command, io: CliIo): void {
         ? `set the cluster's default routing policy to ${name}; generation ${res.generation}`
         : `cleared the cluster's default routing policy; generation ${res.generation}`,
     );
+    await waitForChange(io, options, res.generation);
   });
 
   const route = verbGroup(program, 'route', "the routes of a vsvr's own");
 
-  onlineVerb(
+  mutatingVerb(
     route
       .command('add')
       .description(
@@ -292,9 +297,10 @@ export function registerRoutingCommands(program: Command, io: CliIo): void {
       res,
       () => `added route ${routeText(wanted)} to ${vsvr}; generation ${res.generation}`,
     );
+    await waitForChange(io, options, res.generation);
   });
 
-  onlineVerb(
+  mutatingVerb(
     route
       .command('remove')
       .description("remove a route of a vsvr's own, named by its destination (and gateway)")
@@ -321,6 +327,7 @@ export function registerRoutingCommands(program: Command, io: CliIo): void {
         res.removed !== null ? routeText(res.removed) : routeText({ to, via: options.via });
       return `removed route ${removed} from ${vsvr}; generation ${res.generation}`;
     });
+    await waitForChange(io, options, res.generation);
   });
 
   onlineVerb(

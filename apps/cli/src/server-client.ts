@@ -9,6 +9,7 @@ import {
 import type {
   AuditServiceClient,
   AuthServiceClient,
+  ChangeServiceClient,
   ClusterApiServiceName,
   ClusterServiceClient,
   ConfigServiceClient,
@@ -117,6 +118,7 @@ export interface ServiceClients {
   readonly ConfigService: ConfigServiceClient;
   readonly AuditService: AuditServiceClient;
   readonly AuthService: AuthServiceClient;
+  readonly ChangeService: ChangeServiceClient;
 }
 
 /** One command's worth of connection: clients, metadata with the token, the deadline. */

@@ -1,6 +1,7 @@
 import { Option } from 'commander';
 import type { Command } from 'commander';
 import { CliError } from './cli-io.js';
+import { mutatingVerb, waitForChange } from './change-wait.js';
 import type { CliIo } from './cli-io.js';
 import {
   collectList,
@@ -53,7 +54,7 @@ export function registerSiteCommands(program: Command, io: CliIo): void {
     'sites: named sets of subnets (an address belongs to at most one)',
   );
 
-  onlineVerb(
+  mutatingVerb(
     site
       .command('create')
       .description('create a site with its subnets')
@@ -75,6 +76,7 @@ export function registerSiteCommands(program: Command, io: CliIo): void {
       res,
       () => `created site ${siteLine(res.site, name)}; generation ${res.generation}`,
     );
+    await waitForChange(io, options, res.generation);
   });
 
   onlineVerb(
@@ -109,7 +111,7 @@ export function registerSiteCommands(program: Command, io: CliIo): void {
     emit(io, options.output, { sites }, (palette) => renderSites(sites, palette));
   });
 
-  onlineVerb(
+  mutatingVerb(
     site
       .command('update')
       .description("replace a site's subnets")
@@ -135,9 +137,10 @@ export function registerSiteCommands(program: Command, io: CliIo): void {
       res,
       () => `updated site ${siteLine(res.site, name)}; generation ${res.generation}`,
     );
+    await waitForChange(io, options, res.generation);
   });
 
-  onlineVerb(
+  mutatingVerb(
     site.command('delete').description('delete a site').argument('<name>', 'the site'),
     WRITE_FORMATS,
     ['vsnet site delete branch'],
@@ -148,6 +151,7 @@ export function registerSiteCommands(program: Command, io: CliIo): void {
       ),
     );
     emit(io, options.output, res, () => `deleted site ${name}; generation ${res.generation}`);
+    await waitForChange(io, options, res.generation);
   });
 }
 

@@ -1,6 +1,7 @@
 import { Option } from 'commander';
 import type { Command } from 'commander';
 import { CliError } from './cli-io.js';
+import { mutatingVerb, waitForChange } from './change-wait.js';
 import type { CliIo } from './cli-io.js';
 import {
   emit,
@@ -87,7 +88,7 @@ export function registerVsvrCommands(program: Command, io: CliIo): void {
     'virtual servers: their addresses, failover group and routing policy',
   );
 
-  onlineVerb(
+  mutatingVerb(
     vsvr
       .command('create')
       .description('create a vsvr without addresses')
@@ -126,9 +127,10 @@ export function registerVsvrCommands(program: Command, io: CliIo): void {
       const policy = res.vsvr?.routingPolicy ?? "the cluster's default";
       return `created vsvr ${res.vsvr?.name ?? name} (failover group: ${groupText(res.vsvr)}; routing policy: ${policy}); generation ${res.generation}`;
     });
+    await waitForChange(io, options, res.generation);
   });
 
-  onlineVerb(
+  mutatingVerb(
     vsvr
       .command('delete')
       .description('delete a vsvr with its addresses and routes')
@@ -142,6 +144,7 @@ export function registerVsvrCommands(program: Command, io: CliIo): void {
       ),
     );
     emit(io, options.output, res, () => `deleted vsvr ${name}; generation ${res.generation}`);
+    await waitForChange(io, options, res.generation);
   });
 
   onlineVerb(
@@ -172,7 +175,7 @@ export function registerVsvrCommands(program: Command, io: CliIo): void {
     emit(io, options.output, res, (palette) => renderVsvr(res, palette));
   });
 
-  onlineVerb(
+  mutatingVerb(
     vsvr
       .command('set-group')
       .description('replace the failover group of a vsvr, or let it run on any filer (--any)')
@@ -204,9 +207,10 @@ export function registerVsvrCommands(program: Command, io: CliIo): void {
       const runs = res.placement?.runsOn[0];
       return `set the failover group of ${name} to ${groupText(res.vsvr)}${runs !== undefined ? ` (runs on ${runs})` : ''}; generation ${res.generation}`;
     });
+    await waitForChange(io, options, res.generation);
   });
 
-  onlineVerb(
+  mutatingVerb(
     vsvr
       .command('set-policy')
       .description("set the routing policy of a vsvr, or go back to the cluster's default")
@@ -240,11 +244,12 @@ export function registerVsvrCommands(program: Command, io: CliIo): void {
       () =>
         `set the routing policy of ${name} to ${policy ?? "the cluster's default"}; generation ${res.generation}`,
     );
+    await waitForChange(io, options, res.generation);
   });
 
   const address = verbGroup(vsvr, 'address', 'the addresses of a vsvr');
 
-  onlineVerb(
+  mutatingVerb(
     address
       .command('add')
       .description('add an address to a vsvr on a data# alias')
@@ -281,9 +286,10 @@ export function registerVsvrCommands(program: Command, io: CliIo): void {
       ),
     );
     emit(io, options.output, res, () => addedLine(res));
+    await waitForChange(io, options, res.generation);
   });
 
-  onlineVerb(
+  mutatingVerb(
     address
       .command('remove')
       .description('remove an address of a vsvr, named by its address or by alias#instance')
@@ -304,6 +310,7 @@ export function registerVsvrCommands(program: Command, io: CliIo): void {
       const what = removed !== null ? `${removed.address} (${aliasInstance(removed)})` : selector;
       return `removed ${what} from ${vsvrName}; generation ${res.generation}`;
     });
+    await waitForChange(io, options, res.generation);
   });
 }
 

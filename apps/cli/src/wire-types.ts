@@ -60,3 +60,11 @@ export type { RouteDocument } from '../../../libs/contracts/src/generated/vsnet/
 export type { AliasKind } from '../../../libs/contracts/src/generated/vsnet/v1/AliasKind.js';
 export type { Role } from '../../../libs/contracts/src/generated/vsnet/v1/Role.js';
 export type { VsvrDocument__Output } from '../../../libs/contracts/src/generated/vsnet/v1/VsvrDocument.js';
+export type { ChangeRecord__Output } from '../../../libs/contracts/src/generated/vsnet/v1/ChangeRecord.js';
+export type { FilerProgress__Output } from '../../../libs/contracts/src/generated/vsnet/v1/FilerProgress.js';
+export type { FilerStatus__Output } from '../../../libs/contracts/src/generated/vsnet/v1/FilerStatus.js';
+export type { GetChangeResponse__Output } from '../../../libs/contracts/src/generated/vsnet/v1/GetChangeResponse.js';
+export type { ListChangesResponse__Output } from '../../../libs/contracts/src/generated/vsnet/v1/ListChangesResponse.js';
+export type { ListFilerStatusResponse__Output } from '../../../libs/contracts/src/generated/vsnet/v1/ListFilerStatusResponse.js';
+export type { WatchChangeResponse__Output } from '../../../libs/contracts/src/generated/vsnet/v1/WatchChangeResponse.js';
+export type { CreateJoinTokenResponse__Output } from '../../../libs/contracts/src/generated/vsnet/v1/CreateJoinTokenResponse.js';
