@@ -64,6 +64,29 @@ describe('linux dataplane driver in network namespaces: changes', () => {
     expect((await lab.driver.apply(back)).changed).toBe(true);
   }, 20_000);
 
+  it('removing the first address of a subnet keeps the others of that subnet', async () => {
+    // beta holds 198.18.1.22/24 (primary) and, from the test above, 198.18.1.32/24 (secondary).
+    const spec = withVsvr(lab.filer1, 'beta', (v) => ({
+      ...v,
+      addresses: [
+        { alias: 'data0', instance: 2, address: '198.18.1.32/24', mode: 'static', identifier: 'x' },
+        ...v.addresses.filter((a) => !a.address.startsWith('198.18.1.22/')),
+      ],
+    }));
+    const report = await lab.driver.apply(lab.driver.plan(spec, await lab.driver.inspect()));
+    expect(report.items.filter((i) => i.status === 'failed')).toEqual([]);
+    expect(await lab.driver.verify(spec)).toEqual([]);
+    await expectEventually(async () =>
+      expect(await ping(lab.network.client, '198.18.1.32')).toBe(true),
+    );
+    expect(await ping(lab.network.client, '198.18.1.22')).toBe(false);
+    // Back to beta as the lab built it, for the tests below.
+    const restored = await lab.driver.apply(
+      lab.driver.plan(lab.filer1, await lab.driver.inspect()),
+    );
+    expect(restored.items.filter((i) => i.status === 'failed')).toEqual([]);
+  });
+
   it("plumbed addresses are announced: the client's stale neighbour entries (IPv4, IPv6) take the vsvr MAC", async () => {
     const mac = lab.filer1.vsvrs.find((v) => v.name === 'beta')?.interfaces[0]?.mac ?? '';
     const moved = ['198.18.1.33', '2001:db8:0:2::33'];

@@ -15,10 +15,14 @@ export const BOND_MIIMON_MS = 100;
 
 /**
  * Set in every vsvr namespace when it is created, before its links: announce addresses when a
- * link comes up (gratuitous ARP, unsolicited NA), and take no addresses or routes from router
- * advertisements, since a vsvr's addresses and routes come from the spec alone.
+ * link comes up (gratuitous ARP, unsolicited NA), take no addresses or routes from router
+ * advertisements, since a vsvr's addresses and routes come from the spec alone, and promote a
+ * secondary IPv4 address when the primary of its subnet is removed (without it the kernel
+ * silently drops every other address of that subnet with it: removing legacy's first address
+ * would take the second down).
  */
 export const VSVR_NAMESPACE_SYSCTLS: readonly (readonly [string, string])[] = [
+  ['net.ipv4.conf.all.promote_secondaries', '1'],
   ['net.ipv4.conf.all.arp_notify', '1'],
   ['net.ipv4.conf.default.arp_notify', '1'],
   ['net.ipv6.conf.all.ndisc_notify', '1'],

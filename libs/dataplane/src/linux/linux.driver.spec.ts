@@ -5,6 +5,9 @@ import { namespaceAddCommand } from '../ip-commands.js';
 import { namespaceItem } from '../kernel-objects.js';
 import { createLinuxDriver, type KernelIo } from './linux.driver.js';
 import type { ProcessResult } from './run-process.js';
+import { labNodeSpec } from '../../../contracts/src/testing/lab-specs.js';
+
+const labSpec = labNodeSpec('filer1');
 
 const options = { filerNamespace: '', namespacePrefix: '', timeoutMs: 1_000, reuseReadMs: 60_000 };
 
@@ -74,6 +77,60 @@ describe('linux driver (kernel io faked)', () => {
     await driver.apply(addNamespace('vs-a'));
     expect((await driver.inspect()).namespaces).toEqual(['vs-a']);
     expect(fake.reads()).toBe(1);
+  });
+
+  it('verifies an apply by reading only the namespaces it touched, and everything once the view is old', async () => {
+    const kernel = new MemoryKernel([]);
+    const parts: string[][] = [];
+    let full = 0;
+    const only = (state: ObservedState, namespaces: ReadonlySet<string>): ObservedState => ({
+      namespaces: state.namespaces.filter((n) => namespaces.has(n)),
+      links: state.links.filter((l) => namespaces.has(l.namespace)),
+      addresses: state.addresses.filter((a) => namespaces.has(a.namespace)),
+      routes: state.routes.filter((r) => namespaces.has(r.namespace)),
+      rules: state.rules.filter((r) => namespaces.has(r.namespace)),
+    });
+    const io: KernelIo = {
+      ...fakeKernel().io,
+      readKernel: () => {
+        full++;
+        return Promise.resolve({ ...kernel.snapshot(), filerLinkIndex: new Map() });
+      },
+      readKernelPart: (_access, namespaces) => {
+        parts.push([...namespaces]);
+        return Promise.resolve({
+          ...only(kernel.snapshot(), namespaces),
+          filerLinkIndex: new Map(),
+        });
+      },
+      applyOperations: (plan) => {
+        plan.operations.forEach((o) => kernel.apply(o.change));
+        return Promise.resolve({
+          outcomes: plan.operations.map((operation) => ({ operation })),
+          announceErrors: [],
+        });
+      },
+    };
+    let now = 1_000_000;
+    const realNow = Date.now;
+    Date.now = () => now;
+    try {
+      const driver = createLinuxDriver({ ...options, reuseReadMs: 5_000 }, io);
+      await driver.inspect();
+      await driver.apply(addNamespace('vs-a'));
+      await driver.apply(addNamespace('vs-b'));
+      // Made outside vsnet, in a namespace no apply touched since the last full read.
+      kernel.apply({ object: 'namespace', action: 'create', name: 'vs-x' });
+      await driver.verify(labSpec);
+      expect(parts).toEqual([['vs-a', 'vs-b']]);
+      expect((await driver.inspect()).namespaces).toEqual(['vs-a', 'vs-b']);
+      now += 5_000;
+      await driver.verify(labSpec);
+      expect(full).toBe(2);
+      expect((await driver.inspect()).namespaces).toEqual(['vs-a', 'vs-b', 'vs-x']);
+    } finally {
+      Date.now = realNow;
+    }
   });
 
   it('counters(): a namespace whose read failed is listed with empty counters and its error', async () => {

@@ -6,6 +6,7 @@ import type {
   DataplanePlan,
   Drift,
   ObservedState,
+  Operation,
   VsvrCounters,
 } from '../driver.js';
 import { planDataplane } from '../plan.js';
@@ -13,7 +14,13 @@ import { applyReport, driftsOf } from '../report.js';
 import { VsvrNames } from '../vsvr-names.js';
 import { Announcer } from './announcer.js';
 import { applyOperations } from './apply.js';
-import { listVsvrNamespaces, readKernel, type KernelAccess } from './inspect.js';
+import {
+  listVsvrNamespaces,
+  readKernel,
+  readKernelPart,
+  type KernelAccess,
+  type KernelRead,
+} from './inspect.js';
 import { mapLimit, runProcess } from './run-process.js';
 import { parseSnmp } from './snmp.js';
 
@@ -35,13 +42,34 @@ export interface LinuxDriverOptions {
 
 /** How the driver reaches the kernel; unit tests give their own (linux.driver.spec.ts). */
 export interface KernelIo {
-  readonly readKernel: typeof readKernel;
+  /** A full read; with the filer's links by ifindex (a {@link KernelRead}) verify may read less. */
+  readonly readKernel: (access: KernelAccess) => Promise<ObservedState | KernelRead>;
+  /** A read of some namespaces only; without it verify reads everything. */
+  readonly readKernelPart?: typeof readKernelPart;
   readonly applyOperations: typeof applyOperations;
   readonly listVsvrNamespaces: typeof listVsvrNamespaces;
   readonly runProcess: typeof runProcess;
 }
 
-const LINUX_IO: KernelIo = { readKernel, applyOperations, listVsvrNamespaces, runProcess };
+const LINUX_IO: KernelIo = {
+  readKernel,
+  readKernelPart,
+  applyOperations,
+  listVsvrNamespaces,
+  runProcess,
+};
+
+/**
+ * What the driver believes the kernel holds: its last full read (`readAt`) with every operation
+ * applied since replayed onto it, and the namespaces those operations touched that no read
+ * has confirmed yet.
+ */
+interface View {
+  readonly kernel: MemoryKernel;
+  readonly readAt: number;
+  readonly filerLinkIndex: ReadonlyMap<number, string> | undefined;
+  readonly unverified: Set<string>;
+}
 
 export interface LinuxDriver extends DataplaneDriver {
   readonly kind: 'linux';
@@ -58,8 +86,12 @@ export interface LinuxDriver extends DataplaneDriver {
  * Reading 100 vsvr namespaces still forks one `ip` per namespace (~0.5 s here), far more than
  * a one-address change may cost (20 ms). So `inspect` keeps what it read and replays onto it every operation that
  * `apply` carried out (on the dry-run's in-memory kernel): a reconcile soon after another
- * reads nothing. The kernel is read again when that view is older than `reuseReadMs`, after
- * any failed operation, and always by `verify`, which is how drift made outside vsnet is found.
+ * reads nothing. The whole kernel is read again when that view is older than `reuseReadMs`
+ * and after any failed operation; that full read is how drift made outside vsnet is found.
+ * `verify` reads what the applies since the last read touched: only their namespaces, while the
+ * view is younger than `reuseReadMs` (one `ip -n NS` for a one-vsvr change, not a read of every
+ * namespace); everything otherwise. So a change is always confirmed from the kernel, and drift
+ * outside vsnet is found within `reuseReadMs` of the next apply, as by `inspect`.
  * A read that an apply started or ended during is returned but not kept: it may predate it.
  */
 export function createLinuxDriver(
@@ -75,7 +107,7 @@ export function createLinuxDriver(
   const reuseReadMs = options.reuseReadMs ?? 5000;
   const announcer = new Announcer();
   const names = new VsvrNames(options.namespacePrefix);
-  let view: { kernel: MemoryKernel; readAt: number } | undefined;
+  let view: View | undefined;
   // Bumped when an apply starts and when it ends: a read that saw it change (it raced an
   // apply) may hold the kernel from before that apply, and is not kept as the view.
   let applyEpoch = 0;
@@ -85,7 +117,45 @@ export function createLinuxDriver(
     const epoch = applyEpoch;
     const state = await io.readKernel(access);
     if (epoch === applyEpoch && applying === 0) {
-      view = { kernel: MemoryKernel.of(state), readAt: Date.now() };
+      view = {
+        kernel: MemoryKernel.of(state),
+        readAt: Date.now(),
+        filerLinkIndex: 'filerLinkIndex' in state ? state.filerLinkIndex : undefined,
+        unverified: new Set(),
+      };
+    }
+    return state;
+  };
+
+  /** The kernel for verify: the view with the namespaces applies touched read again. */
+  const reread = async (): Promise<ObservedState> => {
+    const current = view;
+    if (
+      current === undefined ||
+      current.filerLinkIndex === undefined ||
+      io.readKernelPart === undefined ||
+      Date.now() - current.readAt >= reuseReadMs
+    ) {
+      return read();
+    }
+    const kept = current.kernel.snapshot();
+    if (current.unverified.size === 0) {
+      return kept;
+    }
+    const epoch = applyEpoch;
+    const touched = new Set(current.unverified);
+    const part = await io.readKernelPart(access, touched, current.filerLinkIndex);
+    if (part === undefined) {
+      return read();
+    }
+    const state = replaced(kept, touched, part);
+    if (epoch === applyEpoch && applying === 0 && view === current) {
+      view = {
+        kernel: MemoryKernel.of(state),
+        readAt: current.readAt,
+        filerLinkIndex: part.filerLinkIndex,
+        unverified: new Set(),
+      };
     }
     return state;
   };
@@ -121,6 +191,7 @@ export function createLinuxDriver(
       if (current !== undefined && outcomes.every((o) => o.error === undefined)) {
         try {
           outcomes.forEach((o) => current.kernel.apply(o.operation.change));
+          outcomes.forEach((o) => touchedBy(o.operation).forEach((n) => current.unverified.add(n)));
           view = current;
         } catch {
           // The in-memory view disagrees with the kernel: read it again next time.
@@ -143,7 +214,7 @@ export function createLinuxDriver(
     },
     async verify(spec: NodeSpec): Promise<Drift[]> {
       names.learn(spec);
-      const observed = await read();
+      const observed = await reread();
       return driftsOf(planDataplane(spec, observed, { namespacePrefix: options.namespacePrefix }));
     },
     async counters(): Promise<Record<string, VsvrCounters>> {
@@ -167,5 +238,40 @@ export function createLinuxDriver(
       return Object.fromEntries(read);
     },
     announcementsIdle: () => announcer.idle(),
+  };
+}
+
+/** The namespaces an operation changes ('' is the filer's). */
+function touchedBy(operation: Operation): string[] {
+  const { change } = operation;
+  const own =
+    change.object === 'namespace'
+      ? change.name
+      : change.object === 'sysctl'
+        ? change.settings.namespace
+        : change.object === 'link'
+          ? change.link.namespace
+          : change.object === 'address'
+            ? change.address.namespace
+            : change.object === 'route'
+              ? change.route.namespace
+              : change.rule.namespace;
+  return [operation.namespace, own];
+}
+
+/** `kept` with everything in the `touched` namespaces replaced by what `part` read of them. */
+function replaced(
+  kept: ObservedState,
+  touched: ReadonlySet<string>,
+  part: ObservedState,
+): ObservedState {
+  const others = <T extends { readonly namespace: string }>(xs: readonly T[]): T[] =>
+    xs.filter((x) => !touched.has(x.namespace));
+  return {
+    namespaces: [...kept.namespaces.filter((n) => !touched.has(n)), ...part.namespaces].sort(),
+    links: [...others(kept.links), ...part.links],
+    addresses: [...others(kept.addresses), ...part.addresses],
+    routes: [...others(kept.routes), ...part.routes],
+    rules: [...others(kept.rules), ...part.rules],
   };
 }
