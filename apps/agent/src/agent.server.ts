@@ -31,13 +31,19 @@ export class AgentServer {
     new ReflectionService(reflectionPackageDefinition('agent')).addToServer(this.server);
   }
 
-  /** Binds `listen` and starts serving; resolves to the bound address (the real port for :0). */
-  async listen(listen: string): Promise<string> {
+  /**
+   * Binds `listen` with `credentials` (plaintext unless given) and starts serving; resolves to
+   * the bound address (the real port for :0).
+   */
+  async listen(
+    listen: string,
+    credentials: grpc.ServerCredentials = grpc.ServerCredentials.createInsecure(),
+  ): Promise<string> {
     if (listen.startsWith('unix:')) {
       await removeStaleSocket(listen.slice('unix:'.length));
     }
     const port = await new Promise<number>((resolve, reject) => {
-      this.server.bindAsync(listen, grpc.ServerCredentials.createInsecure(), (err, bound) =>
+      this.server.bindAsync(listen, credentials, (err, bound) =>
         err ? reject(new Error(`cannot listen on ${listen}: ${err.message}`)) : resolve(bound),
       );
     });

@@ -24,6 +24,7 @@ import {
   serverFailure,
   serverOption,
   timeoutOption,
+  tlsCaOption,
   unary,
   valueFromWire,
 } from './server-client.js';
@@ -63,6 +64,7 @@ export function registerApplyCommand(
       .addOption(fileOption())
       .addOption(new Option('--dry-run', 'show the changes without writing them'))
       .addOption(serverOption())
+      .addOption(tlsCaOption())
       .addOption(timeoutOption())
       .addOption(outputOption(FORMATS)),
   )

@@ -31,6 +31,17 @@ describe('the config file of the online verbs', () => {
     });
   });
 
+  it("reads tls_ca:, a relative path from the file's folder", async () => {
+    const files = (tlsCa: string) => ({ '/etc/vsnet/config.yaml': `tls_ca: ${tlsCa}\n` });
+    const env = { VSNET_CONFIG: '/etc/vsnet/config.yaml' };
+    expect(
+      (await loadClientConfig(memoryIo({ env, files: files('ca/vsnet-ca.pem') }).io)).tlsCa,
+    ).toBe('/etc/vsnet/ca/vsnet-ca.pem');
+    expect((await loadClientConfig(memoryIo({ env, files: files('/pki/ca.pem') }).io)).tlsCa).toBe(
+      '/pki/ca.pem',
+    );
+  });
+
   it('is no config when the default file does not exist, but an error when VSNET_CONFIG names a missing one', async () => {
     expect(await loadClientConfig(memoryIo({ env: { HOME: '/h' } }).io)).toEqual({
       path: '/h/.config/vsnet/config.yaml',
@@ -43,7 +54,11 @@ describe('the config file of the online verbs', () => {
   });
 
   it.each([
-    ['serverr: x:1\n', /unknown key serverr; a vsnet config file has only server: and token:/],
+    [
+      'serverr: x:1\n',
+      /unknown key serverr; a vsnet config file has only server:, token: and tls_ca:/,
+    ],
+    ['tls_ca: ""\n', /tls_ca must be a non-empty string/],
     ['token: 12\n', /token must be a non-empty string/],
     ['- a\n', /not a vsnet config file/],
     ['server: "x\n', /not a vsnet config file/],

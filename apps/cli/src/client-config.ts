@@ -1,3 +1,4 @@
+import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { CliError } from './cli-io.js';
 import type { CliIo } from './cli-io.js';
@@ -5,15 +6,20 @@ import type { CliIo } from './cli-io.js';
 // The online verbs' settings file: where the control service is and the caller's token, so
 // neither has to be typed (or exported) for every command. Flags and the environment win.
 
-/** What a config file may set; both optional. */
+/** What a config file may set; all optional. */
 export interface ClientConfig {
   /** Where the file was looked for (shown in messages); undefined when no path applies. */
   readonly path?: string;
   readonly server?: string;
   readonly token?: string;
+  /**
+   * `tls_ca:` the CA file (PEM) the control service's certificate must chain to; a relative
+   * path is taken from the config file's folder.
+   */
+  readonly tlsCa?: string;
 }
 
-const KEYS = ['server', 'token'] as const;
+const KEYS = ['server', 'token', 'tls_ca'] as const;
 
 /**
  * The config file's path: `$VSNET_CONFIG`, else `$XDG_CONFIG_HOME/vsnet/config.yaml`, else
@@ -89,7 +95,7 @@ export async function loadClientConfig(io: CliIo): Promise<ClientConfig> {
   for (const [key, value] of Object.entries(fields)) {
     if (!(KEYS as readonly string[]).includes(key)) {
       throw new CliError(
-        `vsnet: ${path}: unknown key ${key}; a vsnet config file has only server: and token:`,
+        `vsnet: ${path}: unknown key ${key}; a vsnet config file has only server:, token: and tls_ca:`,
       );
     }
     if (typeof value !== 'string' || value === '') {
@@ -100,5 +106,8 @@ export async function loadClientConfig(io: CliIo): Promise<ClientConfig> {
     path,
     ...(typeof fields['server'] === 'string' ? { server: fields['server'] } : {}),
     ...(typeof fields['token'] === 'string' ? { token: fields['token'] } : {}),
+    ...(typeof fields['tls_ca'] === 'string'
+      ? { tlsCa: resolve(dirname(path), fields['tls_ca']) }
+      : {}),
   };
 }

@@ -8,7 +8,7 @@ import type { CliIo } from './cli-io.js';
 import { parseClusterText, readClusterFile } from './cluster-file.js';
 import type { ClusterFile, StoredCluster } from './cluster-file.js';
 import { toYaml } from './output.js';
-import { DEFAULT_SERVER, timeoutOption, unary, withServer } from './server-client.js';
+import { DEFAULT_SERVER, timeoutOption, tlsCaOption, unary, withServer } from './server-client.js';
 import type { ServerOptions } from './server-client.js';
 
 // Where the offline verbs (validate, plan, addresses) take their document from: a file with
@@ -25,7 +25,7 @@ export interface DocumentOptions extends ServerOptions {
 const SOURCES = '-f FILE (- for standard input), or --server HOST:PORT (or --online)';
 
 /**
- * Adds `-f`, `--server`, `--online` and `--timeout` to a verb that reads a cluster document.
+ * Adds `-f`, `--server`, `--online`, `--tls-ca` and `--timeout` to a verb that reads a cluster document.
  * None is mandatory to commander: {@link readDocument} says which combinations are wrong.
  */
 export function documentOptions(command: Command): Command {
@@ -45,6 +45,7 @@ export function documentOptions(command: Command): Command {
         `use the cluster the control service stores ($VSNET_SERVER, the config file's server:, or ${DEFAULT_SERVER})`,
       ),
     )
+    .addOption(tlsCaOption())
     .addOption(timeoutOption());
 }
 

@@ -5,7 +5,14 @@ import { EXIT_OK } from './cli-io.js';
 import type { CliIo } from './cli-io.js';
 import { outputOption } from './options.js';
 import { toJson, toYaml } from './output.js';
-import { connect, serverFailure, serverOption, timeoutOption, unary } from './server-client.js';
+import {
+  connect,
+  serverFailure,
+  serverOption,
+  timeoutOption,
+  tlsCaOption,
+  unary,
+} from './server-client.js';
 import type { ServerOptions } from './server-client.js';
 
 const FORMATS = ['yaml', 'json'] as const;
@@ -33,6 +40,7 @@ export function registerExportCommand(
     .command('export')
     .description('print the cluster stored on the control service as a document')
     .addOption(serverOption())
+    .addOption(tlsCaOption())
     .addOption(timeoutOption())
     .addOption(outputOption(FORMATS))
     .addHelpText('after', EXAMPLES)

@@ -4,7 +4,7 @@ import { EXIT_STATUS_HELP } from './cli-io.js';
 import type { CliIo } from './cli-io.js';
 import { paletteFor, toJson, toYaml } from './output.js';
 import type { Palette } from './output.js';
-import { CREDENTIALS_HELP, serverOption, timeoutOption } from './server-client.js';
+import { CREDENTIALS_HELP, serverOption, timeoutOption, tlsCaOption } from './server-client.js';
 import type { ServerOptions } from './server-client.js';
 
 // What the resource verbs (cluster, filer, iface, vsvr, policy, route, site, audit, principal,
@@ -25,7 +25,7 @@ export interface OnlineOptions<F extends string = ReadFormat | WriteFormat> exte
 }
 
 /**
- * Adds `--server`, `--timeout` and `-o` to a leaf verb, and its help epilogue: `examples`
+ * Adds `--server`, `--tls-ca`, `--timeout` and `-o` to a leaf verb, and its help epilogue: `examples`
  * (each line a command), where the server and token come from, and the exit statuses.
  */
 export function onlineVerb(
@@ -35,6 +35,7 @@ export function onlineVerb(
 ): Command {
   return command
     .addOption(serverOption())
+    .addOption(tlsCaOption())
     .addOption(timeoutOption())
     .addOption(
       new Option('-o, --output <format>', 'output format').choices(formats).default(formats[0]),

@@ -1,5 +1,6 @@
 import { Option } from 'commander';
 import type { Command } from 'commander';
+import { NODE_SPEC_OPTIONS } from '@vsnet/dhcp';
 import { compileNodeSpec, compileNodeSpecs } from '@vsnet/model';
 import type { Cluster, NodeSpec, Placement } from '@vsnet/model';
 import { CliError } from './cli-io.js';
@@ -68,8 +69,8 @@ export async function plan(options: PlanOptions, io: CliIo): Promise<number> {
   const { cluster, analysis } = checked;
   const specs =
     filer === undefined
-      ? compileNodeSpecs(cluster, analysis)
-      : [compileNodeSpec(cluster, filer, analysis)];
+      ? compileNodeSpecs(cluster, analysis, NODE_SPEC_OPTIONS)
+      : [compileNodeSpec(cluster, filer, analysis, NODE_SPEC_OPTIONS)];
   const placements = placementsInOrder(checked).filter(
     (p) => filer === undefined || p.candidates.includes(filer),
   );

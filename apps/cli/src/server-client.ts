@@ -13,6 +13,7 @@ import type {
   ClusterApiServiceName,
   ClusterServiceClient,
   ConfigServiceClient,
+  DhcpServiceClient,
   FilerServiceClient,
   InterfaceServiceClient,
   RoutingServiceClient,
@@ -46,12 +47,15 @@ const STATUS_DETAILS_TRAILER = 'grpc-status-details-bin';
 /** Where the token and server come from, for --help. */
 export const CREDENTIALS_HELP = `The server is --server, else $VSNET_SERVER, else server: in the config file, else
 ${DEFAULT_SERVER}. The token is $VSNET_TOKEN, else token: in the config file; it is sent as
-"authorization: Bearer <token>". The config file is $VSNET_CONFIG, else
+"authorization: Bearer <token>". With --tls-ca FILE, else $VSNET_TLS_CA, else tls_ca: in the
+config file, the call goes over TLS and the server's certificate must chain to that CA;
+otherwise it is plaintext. The config file is $VSNET_CONFIG, else
 $XDG_CONFIG_HOME/vsnet/config.yaml, else ~/.config/vsnet/config.yaml.`;
 
-/** What `--server` and `--timeout` parse to. */
+/** What `--server`, `--tls-ca` and `--timeout` parse to. */
 export interface ServerOptions {
   readonly server?: string;
+  readonly tlsCa?: string;
   readonly timeout: number;
 }
 
@@ -60,6 +64,14 @@ export function serverOption(): Option {
   return new Option(
     '--server <host:port>',
     `the vsnet control service (default: $VSNET_SERVER, the config file's server:, or ${DEFAULT_SERVER})`,
+  );
+}
+
+/** `--tls-ca FILE`: call over TLS, trusting this CA; its default (env, config file) is resolved late. */
+export function tlsCaOption(): Option {
+  return new Option(
+    '--tls-ca <file>',
+    "call the control service over TLS, trusting this CA certificate (PEM) (default: $VSNET_TLS_CA or the config file's tls_ca:; none: plaintext)",
   );
 }
 
@@ -107,6 +119,55 @@ export function bearerToken(env: CliIo['env'], config: ClientConfig = {}): strin
   return nonEmpty(env['VSNET_TOKEN']) ?? config.token;
 }
 
+/**
+ * The channel's credentials: TLS trusting the CA of `--tls-ca`, else env `VSNET_TLS_CA`, else
+ * the config file's `tls_ca:`; plaintext when none names one. A CA file that cannot be read or
+ * holds no certificate is a one-line error (exit 2).
+ */
+export async function channelCredentials(
+  options: ServerOptions,
+  io: CliIo,
+  config: ClientConfig = {},
+): Promise<{ readonly credentials: grpc.ChannelCredentials; readonly tlsCa?: string }> {
+  const fromFlag = options.tlsCa ?? nonEmpty(io.env['VSNET_TLS_CA']);
+  const path = fromFlag ?? config.tlsCa;
+  if (path === undefined) {
+    return { credentials: grpc.credentials.createInsecure() };
+  }
+  const from =
+    options.tlsCa !== undefined
+      ? '--tls-ca'
+      : fromFlag !== undefined
+        ? 'VSNET_TLS_CA'
+        : `tls_ca: in ${config.path ?? 'the config file'}`;
+  let pem: string;
+  try {
+    pem = await io.readFile(path);
+  } catch (err) {
+    // Duck-typed: an fs error from another realm (a test's) is no `instanceof Error` here.
+    const code = typeof err === 'object' && err !== null && 'code' in err ? err.code : undefined;
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : code === 'EISDIR'
+            ? 'it is a directory'
+            : err instanceof Error
+              ? err.message
+              : String(err);
+    throw new CliError(
+      `vsnet: ${from} ${path}: cannot read the CA certificate (${why}); give the PEM file of the CA that signed the control service's certificate`,
+    );
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new CliError(
+      `vsnet: ${from} ${path}: not a PEM certificate; give the PEM file of the CA that signed the control service's certificate`,
+    );
+  }
+  return { credentials: grpc.credentials.createSsl(Buffer.from(pem)), tlsCa: path };
+}
+
 /** A client of each vsnet.v1 service, by its proto name. */
 export interface ServiceClients {
   readonly ClusterService: ClusterServiceClient;
@@ -119,12 +180,15 @@ export interface ServiceClients {
   readonly AuditService: AuditServiceClient;
   readonly AuthService: AuthServiceClient;
   readonly ChangeService: ChangeServiceClient;
+  readonly DhcpService: DhcpServiceClient;
 }
 
 /** One command's worth of connection: clients, metadata with the token, the deadline. */
 export interface ServerCall {
   readonly server: string;
   readonly timeoutSeconds: number;
+  /** The CA file the call trusts; undefined: plaintext. */
+  readonly tlsCa?: string;
   /** The client of `service`, opened on first use (they share one channel). */
   client<S extends ClusterApiServiceName>(service: S): ServiceClients[S];
   /** ConfigService's client (what apply and export use). */
@@ -142,8 +206,8 @@ export async function connect(options: ServerOptions, io: CliIo): Promise<Server
   const config = await loadClientConfig(io);
   const server = serverAddress(options, io.env, config);
   const token = bearerToken(io.env, config);
+  const { credentials, tlsCa } = await channelCredentials(options, io, config);
   const api = clusterApiGrpc(loadClusterApiPackageDefinition());
-  const credentials = grpc.credentials.createInsecure();
   const opened = new Map<ClusterApiServiceName, grpc.Client>();
   const client = <S extends ClusterApiServiceName>(service: S): ServiceClients[S] => {
     let c = opened.get(service);
@@ -161,6 +225,7 @@ export async function connect(options: ServerOptions, io: CliIo): Promise<Server
   return {
     server,
     timeoutSeconds: options.timeout,
+    ...(tlsCa !== undefined ? { tlsCa } : {}),
     client,
     get config() {
       return client('ConfigService');
@@ -238,8 +303,45 @@ function detailsOf(err: grpc.ServiceError): string {
 
 /** grpc-js's `No connection established. Last error: Error: connect ECONNREFUSED …. Resolution note: ` → its cause. */
 function connectionError(message: string): string {
-  const cause = /Last error: (?:Error: )?(.*?)\.?(?: Resolution note:.*)?$/.exec(message)?.[1];
-  return cause !== undefined && cause !== '' ? cause : message;
+  // An OpenSSL error spans lines; its first says what went wrong.
+  const first = message.split('\n', 1)[0] ?? message;
+  const cause = /Last error: (?:Error(?: \[\w+\])?: )?(.*?)\.?(?: Resolution note:.*)?$/.exec(
+    first,
+  )?.[1];
+  const text = cause !== undefined && cause !== '' ? cause : first;
+  // `…:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:file:line:` → its reason.
+  return (/SSL routines:[^:]*:([^:]+)/.exec(text)?.[1] ?? text).replace(
+    /^(Failed to connect) \(\d{4}-[\d:.TZ-]+\)$/,
+    '$1',
+  );
+}
+
+/** A cause that says the TLS handshake failed rather than the connection. */
+const TLS_FAILURE =
+  /certificate|self[- ]signed|Hostname\/IP does not match|wrong version number|alert|handshake|SSL|TLS/i;
+
+/**
+ * An unreachable server as one line, with what to check: over TLS a failed handshake points at
+ * the CA and the certificate; in plaintext a connection the server dropped may be a TLS port.
+ */
+function unreachable(call: Pick<ServerCall, 'server' | 'tlsCa'>, message: string): CliError {
+  const cause = connectionError(message);
+  if (call.tlsCa !== undefined && TLS_FAILURE.test(cause)) {
+    return new CliError(
+      `vsnet: no TLS session with the vsnet control service at ${call.server} (${cause}); ` +
+        `check that it serves TLS (VSNET_GRPC_TLS_CERT) with a certificate for this host name signed by the CA in ${call.tlsCa}`,
+      EXIT_USAGE,
+    );
+  }
+  const tlsHint =
+    call.tlsCa === undefined && !/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|Name resolution/.test(cause)
+      ? '; if it serves TLS, pass --tls-ca FILE (or set VSNET_TLS_CA) with the CA of its certificate'
+      : '';
+  return new CliError(
+    `vsnet: cannot reach the vsnet control service at ${call.server} (${cause}); ` +
+      `check that vsnet-control is running and its gRPC port is reachable, or pass --server HOST:PORT (or set VSNET_SERVER)${tlsHint}`,
+    EXIT_USAGE,
+  );
 }
 
 /** The exit status of each refusal the API defines (cli-io.ts, EXIT_STATUS_HELP). */
@@ -268,7 +370,7 @@ function violationLines(err: grpc.ServiceError, message: string): string {
  * message with an exit status of its own (1, 3, 4, 5). A CliError passes unchanged.
  */
 export function serverFailure(
-  call: Pick<ServerCall, 'server' | 'timeoutSeconds'>,
+  call: Pick<ServerCall, 'server' | 'timeoutSeconds' | 'tlsCa'>,
   err: unknown,
 ): CliError {
   if (err instanceof CliError) {
@@ -289,11 +391,7 @@ export function serverFailure(
   }
   switch (err.code) {
     case grpc.status.UNAVAILABLE:
-      return new CliError(
-        `vsnet: cannot reach the vsnet control service at ${call.server} (${connectionError(message)}); ` +
-          'check that vsnet-control is running and its gRPC port is reachable, or pass --server HOST:PORT (or set VSNET_SERVER)',
-        EXIT_USAGE,
-      );
+      return unreachable(call, message);
     case grpc.status.DEADLINE_EXCEEDED:
       return new CliError(
         `vsnet: the vsnet control service at ${call.server} did not answer within ${call.timeoutSeconds} s; ` +

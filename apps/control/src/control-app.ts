@@ -20,9 +20,12 @@ export async function createControlApp(
   logger: JsonLogger,
 ): Promise<INestApplication> {
   const app = await NestFactory.create(AppModule.forRoot(config), { logger, abortOnError: false });
-  app.connectMicroservice<GrpcOptions>(controlGrpcOptions(config.grpcPort), {
-    inheritAppConfig: true,
-  });
+  app.connectMicroservice<GrpcOptions>(
+    controlGrpcOptions(config.grpcPort, undefined, config.grpcTls),
+    {
+      inheritAppConfig: true,
+    },
+  );
   app.enableShutdownHooks();
   return app;
 }

@@ -60,6 +60,7 @@ async function serve(config: ControlConfig): Promise<void> {
   await app.listen(config.httpPort);
   logger.event('info', 'vsnet-control listening', {
     grpcPort: config.grpcPort,
+    grpcTls: config.grpcTls !== undefined,
     httpPort: config.httpPort,
     dbEngine: config.dbEngine,
   });

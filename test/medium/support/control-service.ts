@@ -105,6 +105,8 @@ export interface ControlOptions {
    * VSNET_QUEUE_PREFIX is the test database's name, so tests never share reconcile jobs.
    */
   readonly env?: Readonly<Record<string, string>>;
+  /** How `call` reaches the service (default plaintext; TLS when the env sets VSNET_GRPC_TLS_*). */
+  readonly credentials?: grpc.ChannelCredentials;
 }
 
 /** Starts a control service on a fresh database; `stop()` closes it and drops the database. */
@@ -125,7 +127,7 @@ export async function startControl(
   await app.init();
   const address = `127.0.0.1:${grpcPort}`;
   const api = clusterApiGrpc(loadClusterApiPackageDefinition());
-  const credentials = grpc.credentials.createInsecure();
+  const credentials = options.credentials ?? grpc.credentials.createInsecure();
   const clients = new Map<string, grpc.Client>();
   const clientFor = (service: ClusterApiServiceName): grpc.Client => {
     let client = clients.get(service);

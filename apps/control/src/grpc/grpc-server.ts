@@ -11,6 +11,8 @@ import {
   loadClusterApiPackageDefinition,
 } from '../../../../libs/contracts/src/cluster-api.js';
 import type { ClusterApiServiceName } from '../../../../libs/contracts/src/cluster-api.js';
+import { tlsServerCredentials } from '../../../../libs/contracts/src/tls.js';
+import type { TlsIdentity } from '../../../../libs/contracts/src/tls.js';
 
 /** The services grpc.health.v1 answers for: overall (''), every vsnet.v1 service, health. */
 function healthServiceNames(): string[] {
@@ -26,9 +28,10 @@ function healthServiceNames(): string[] {
  * vsnet.v1 service from the cluster API's package definition on `host:port`, plus
  * grpc.health.v1 and server reflection added to the same grpc-js server (STACK.md trap 13).
  * Services without handlers answer UNIMPLEMENTED. Health reports SERVING from the moment the
- * server is built: Nest binds right after and offers no later hook.
+ * server is built: Nest binds right after and offers no later hook. With `tls` (the
+ * certificate and key of VSNET_GRPC_TLS_CERT/KEY) the port speaks TLS only.
  */
-export function controlGrpcOptions(port: number, host = '0.0.0.0'): GrpcOptions {
+export function controlGrpcOptions(port: number, host = '0.0.0.0', tls?: TlsIdentity): GrpcOptions {
   const health = new HealthImplementation(
     Object.fromEntries(healthServiceNames().map((name) => [name, 'SERVING'])),
   );
@@ -39,6 +42,8 @@ export function controlGrpcOptions(port: number, host = '0.0.0.0'): GrpcOptions 
       package: CLUSTER_API_PACKAGE,
       packageDefinition: loadClusterApiPackageDefinition(),
       gracefulShutdown: false,
+      // Nest binds with these; without them it binds in plaintext.
+      ...(tls !== undefined ? { credentials: tlsServerCredentials(tls) } : {}),
       onLoadPackageDefinition: (_pkg: unknown, server: Server) => {
         health.addToServer(server);
         new ReflectionService(reflectionPackageDefinition('cluster')).addToServer(server);
