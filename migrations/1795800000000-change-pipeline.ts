@@ -8,7 +8,9 @@ const ascii = (n: number): string => `VARCHAR(${n}) CHARACTER SET ascii COLLATE 
 /**
  * The change pipeline's bookkeeping (ARCHITECTURE.md §3): per filer what its spec should be and
  * what its agent last applied, which filers each change affected, join tokens for agents, and
- * the leader lease whose epoch fences agent commands.
+ * the leader lease whose epoch fences agent commands. filer_state.error is a bounded VARCHAR, not
+ * TEXT: the commit reads the table under the cluster lock and WatchChange polls it (docs/ndb.md);
+ * attempts and next_attempt_at space out the retries of a failing filer.
  */
 const TABLES: readonly (readonly [name: string, body: string])[] = [
   [
@@ -19,9 +21,11 @@ const TABLES: readonly (readonly [name: string, body: string])[] = [
     observed_generation BIGINT UNSIGNED NOT NULL,
     observed_hash ${ascii(80)} NOT NULL,
     state ${ascii(16)} NOT NULL,
-    error TEXT NULL,
+    error VARCHAR(1024) NULL,
     agent_address ${ascii(96)} NULL,
     updated_at DATETIME(3) NOT NULL,
+    attempts INT UNSIGNED NOT NULL DEFAULT 0,
+    next_attempt_at DATETIME(3) NULL,
     PRIMARY KEY (filer)`,
   ],
   [

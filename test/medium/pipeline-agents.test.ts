@@ -392,4 +392,100 @@ describe('the change pipeline', () => {
       await impostor.kill();
     }
   }, 30_000);
+
+  it('does not let a late failure overwrite a newer applied state', async () => {
+    const applied = await pipeline.filerState('filer1');
+    expect(applied?.state).toBe('applied');
+    const observed = applied!.observedGeneration;
+    // An apply of the generation filer1 already observed, failing after the one that succeeded.
+    expect(
+      await pipeline.recordApply('filer1', {
+        ok: false,
+        address: agentOf('filer1').address,
+        generation: observed,
+        state: 'unreachable',
+        error: 'late: deadline exceeded',
+      }),
+    ).toBe(false);
+    // Results from the address filer1's agent had before it moved are not filer1's any more.
+    const elsewhere = '127.0.0.1:9';
+    expect(
+      await pipeline.recordApply('filer1', {
+        ok: false,
+        address: elsewhere,
+        generation: String(BigInt(observed) + 1n),
+        state: 'failed',
+        error: 'late: refused',
+      }),
+    ).toBe(false);
+    expect(
+      await pipeline.recordApply('filer1', {
+        ok: true,
+        address: elsewhere,
+        generation: String(BigInt(observed) + 1n),
+        hash: 'f'.repeat(64),
+      }),
+    ).toBe(false);
+    const status = (await filerStatus()).filers.find((f) => f.filer === 'filer1');
+    expect(status).toMatchObject({
+      state: 'FILER_PROGRESS_STATE_APPLIED',
+      observedGeneration: observed,
+      error: '',
+    });
+  });
+
+  it('backs off from an agent that refuses connections instead of retrying it every pass', async () => {
+    const unreachable = async (): Promise<number> => {
+      const text = await r.app.get(MetricsService).text();
+      return Number(
+        /^vsnet_agent_applies_total\{result="unreachable"\} (\d+)/m.exec(text)?.[1] ?? 0,
+      );
+    };
+    const closed = `127.0.0.1:${await freePort()}`;
+    const before = await unreachable();
+    await pipeline.setAgentAddress('filer1', closed);
+    try {
+      await waitFor('filer1 to be unreachable', async () => {
+        const f = (await filerStatus()).filers.find((p) => p.filer === 'filer1');
+        return f?.state === 'FILER_PROGRESS_STATE_UNREACHABLE' ? f : undefined;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      // A pass every 200 ms would have tried it about 16 times by now; doubling waits from
+      // 200 ms allow about 5.
+      const tries = (await unreachable()) - before;
+      expect(tries).toBeGreaterThanOrEqual(2);
+      expect(tries).toBeLessThanOrEqual(8);
+    } finally {
+      await pipeline.setAgentAddress('filer1', agentOf('filer1').address);
+    }
+    // A new address is new work: tried at once, not after the backoff.
+    const started = Date.now();
+    await waitFor('filer1 to be applied again', async () => {
+      const f = (await filerStatus()).filers.find((p) => p.filer === 'filer1');
+      return f?.state === 'FILER_PROGRESS_STATE_APPLIED' ? f : undefined;
+    });
+    expect(Date.now() - started).toBeLessThan(2_000);
+  }, 30_000);
+
+  it("clears a removed filer's vsvrs and addresses, then forgets the filer", async () => {
+    expect((await agentOf('filer3').state()).namespaces.length).toBeGreaterThan(0);
+    const doc = labCluster() as unknown as {
+      filers: { name: string }[];
+      vsvrs: { failoverGroup?: string[] }[];
+    };
+    doc.filers = doc.filers.filter((f) => f.name !== 'filer3');
+    for (const v of doc.vsvrs) {
+      v.failoverGroup = v.failoverGroup?.filter((f) => f !== 'filer3');
+    }
+    const removal = await applyAsAdmin(r, doc as never);
+    const applied = await changeIn(removal, 'CHANGE_STATE_APPLIED');
+    expect(applied.filers.map((f) => f.filer)).toContain('filer3');
+    const left = await agentOf('filer3').state();
+    expect(left.generation).toBe(removal);
+    expect(left.namespaces).toEqual([]);
+    expect(left.addresses.map((a) => a.address)).toEqual([]);
+    expect((await filerStatus()).filers.map((f) => f.filer)).toEqual(['filer1', 'filer2']);
+    // The vsvrs it ran are still up on the filers that remain.
+    expect((await agentOf('filer1').state()).namespaces.length).toBeGreaterThan(0);
+  }, 30_000);
 });

@@ -8,7 +8,7 @@ import {
   clusterApiGrpc,
   loadClusterApiPackageDefinition,
 } from '../../libs/contracts/src/cluster-api.js';
-import { startControl } from './support/control-service.js';
+import { freePort, startControl } from './support/control-service.js';
 import type { RunningControl } from './support/control-service.js';
 import { applyAsAdmin, labCluster } from './support/documents.js';
 
@@ -140,20 +140,73 @@ describe('the commit records each change for the pipeline', () => {
     expect(unknown.err?.code).toBe(grpc.status.NOT_FOUND);
   });
 
-  it("drops a removed filer's state; its past changes count as applied there", async () => {
-    const doc = labCluster() as unknown as {
-      filers: { name: string }[];
-      vsvrs: { failoverGroup?: string[] }[];
-    };
-    doc.filers = doc.filers.filter((f) => f.name !== 'filer3');
-    for (const v of doc.vsvrs) {
-      v.failoverGroup = v.failoverGroup?.filter((f) => f !== 'filer3');
-    }
-    const generation = await applyAsAdmin(r, doc as never);
+  it('drops the state of a removed filer that never had an agent; its changes count as applied there', async () => {
+    const generation = await applyAsAdmin(r, withoutFiler3());
     const states = await r.app.get(PipelineStore).filerStates();
     expect(states.map((s) => s.filer)).toEqual(['filer1', 'filer2']);
     const first = (await change('1')).filers.find((f) => f.filer === 'filer3');
     expect(first?.state).toBe('FILER_PROGRESS_STATE_APPLIED');
     expect(BigInt(generation)).toBeGreaterThan(1n);
   });
+
+  it('keeps a removed filer whose agent joined as retiring, its changes pending, until cleared', async () => {
+    const pipeline = r.app.get(PipelineStore);
+    await applyAsAdmin(r, labCluster());
+    // An agent that never answers: nothing can clear the filer in this test.
+    expect(await pipeline.setAgentAddress('filer3', `127.0.0.1:${await freePort()}`)).toBe(true);
+    const removal = await applyAsAdmin(r, withoutFiler3());
+    const record = await change(removal);
+    expect(record.state).toBe('CHANGE_STATE_PENDING');
+    expect(record.filers.find((f) => f.filer === 'filer3')?.state).toBe(
+      'FILER_PROGRESS_STATE_RETIRING',
+    );
+    const status = await r.call<{ filers: { filer: string; state: string }[] }>(
+      'ChangeService',
+      'ListFilerStatus',
+      {},
+      r.adminToken,
+    );
+    expect(status.res?.filers.map((f) => [f.filer, f.state])).toEqual([
+      ['filer1', 'FILER_PROGRESS_STATE_UNREACHABLE'],
+      ['filer2', 'FILER_PROGRESS_STATE_UNREACHABLE'],
+      ['filer3', 'FILER_PROGRESS_STATE_RETIRING'],
+    ]);
+    // The resync loop tries it (the agent is down); it stays retiring, with why.
+    const tried = await waitFor(async () => {
+      const s = await pipeline.filerState('filer3');
+      return s?.error !== null && s?.error !== undefined ? s : undefined;
+    });
+    expect(tried).toMatchObject({ state: 'retiring', desiredGeneration: removal });
+    expect(tried.error).toContain('did not answer');
+    // Added back before it was cleared: it is an ordinary filer with work pending again.
+    const back = await applyAsAdmin(r, labCluster());
+    expect((await change(back)).filers.map((f) => f.filer)).toContain('filer3');
+    expect((await pipeline.filerState('filer3'))?.state).not.toBe('retiring');
+  });
 });
+
+/** The lab cluster without filer3 (its vsvrs keep their other filers). */
+function withoutFiler3(): never {
+  const doc = labCluster() as unknown as {
+    filers: { name: string }[];
+    vsvrs: { failoverGroup?: string[] }[];
+  };
+  doc.filers = doc.filers.filter((f) => f.name !== 'filer3');
+  for (const v of doc.vsvrs) {
+    v.failoverGroup = v.failoverGroup?.filter((f) => f !== 'filer3');
+  }
+  return doc as never;
+}
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  for (const until = Date.now() + timeoutMs; ;) {
+    const value = await probe();
+    if (value !== undefined) {
+      return value;
+    }
+    if (Date.now() > until) {
+      throw new Error('timed out');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -313,8 +313,26 @@ export async function provideRedis(
   }
   const dir = join(dataDir, 'redis');
   mkdirSync(dir, { recursive: true });
-  const logFile = join(logDir, 'redis.log');
   const port = await freePort();
+  const { url, process: started } = await startRedisServer(
+    redisServer,
+    dir,
+    join(logDir, 'redis.log'),
+    port,
+  );
+  return { url, where: `127.0.0.1:${port} (private)`, process: started };
+}
+
+/**
+ * Runs `redis-server` on 127.0.0.1:`port` with `dir` as its folder and no persistence, and
+ * waits until it answers PING. The e2e tests also restart one on the same port.
+ */
+export async function startRedisServer(
+  redisServer: string,
+  dir: string,
+  logFile: string,
+  port: number,
+): Promise<{ readonly url: string; readonly process: StartedProcess }> {
   const started = startProcess(
     'redis-server',
     redisServer,
@@ -336,5 +354,27 @@ export async function provideRedis(
   );
   const url = `redis://127.0.0.1:${port}`;
   await waitUntil('the private redis-server', started, () => redisAnswers(url), logFile);
-  return { url, where: `127.0.0.1:${port} (private)`, process: started };
+  return { url, process: started };
+}
+
+/**
+ * Waits until vsnet-control's HTTP /readyz answers 200: 'ready', or 'exited' when the process
+ * ended first, or 'timeout'.
+ */
+export async function controlReadiness(
+  control: StartedProcess,
+  httpPort: number,
+  timeoutMs: number,
+): Promise<'ready' | 'exited' | 'timeout'> {
+  const deadline = Date.now() + timeoutMs;
+  let exited = false;
+  void control.exited.then(() => (exited = true));
+  while (Date.now() < deadline && !exited) {
+    const answer = await fetch(`http://127.0.0.1:${httpPort}/readyz`).catch(() => undefined);
+    if (answer?.status === 200) {
+      return 'ready';
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return exited ? 'exited' : 'timeout';
 }

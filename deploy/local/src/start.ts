@@ -16,7 +16,14 @@ import {
   localLab,
 } from './local-lab.js';
 import type { Service, StartedProcess } from './services.js';
-import { findProgram, provideMysql, provideRedis, StartError, startProcess } from './services.js';
+import {
+  controlReadiness,
+  findProgram,
+  provideMysql,
+  provideRedis,
+  StartError,
+  startProcess,
+} from './services.js';
 
 // `npm start`: vsnet's main job on this machine (issue 5 item 4). MySQL and Redis from the
 // environment (or private ones), the control service, a three-filer lab with an agent per
@@ -185,19 +192,12 @@ function adminToken(env: NodeJS.ProcessEnv, identity: string, dataDir: string): 
 
 /** Waits until /readyz answers 200 or the control service exits. */
 async function controlReady(control: StartedProcess, httpPort: number, log: string): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  let exited = false;
-  void control.exited.then(() => (exited = true));
-  while (Date.now() < deadline && !exited) {
-    const answer = await fetch(`http://127.0.0.1:${httpPort}/readyz`).catch(() => undefined);
-    if (answer?.status === 200) {
-      return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
+  const readiness = await controlReadiness(control, httpPort, READY_TIMEOUT_MS);
+  if (readiness !== 'ready') {
+    throw new StartError(
+      `vsnet-control ${readiness === 'exited' ? 'exited' : 'was not ready in time'}; see ${shown(log)}`,
+    );
   }
-  throw new StartError(
-    `vsnet-control ${exited ? 'exited' : 'was not ready in time'}; see ${shown(log)}`,
-  );
 }
 
 /**

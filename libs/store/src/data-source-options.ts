@@ -29,6 +29,9 @@ export function storeDataSourceOptions(connection: StoreConnection): DataSourceO
     migrationsRun: false,
     logging: false,
     charset: 'utf8mb4_bin',
+    // Every DATETIME is UTC: mysql2 writes and reads JS Dates as UTC, and SQL that needs the
+    // database's clock says UTC_TIMESTAMP(3), never NOW(3), whose value follows the session's
+    // time zone (the server's SYSTEM zone, which mysql2 offers no hook to set per connection).
     timezone: 'Z',
     // Fail fast: /readyz reports an unreachable database instead of boot hanging on it.
     connectTimeout: 5_000,

@@ -1,6 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
+/** How long a scrape waits for the reconcile queue's depth. */
+const QUEUE_DEPTH_TIMEOUT_MS = 500;
+
+/** `work`'s value, or `undefined` when it fails or takes longer than `ms`. */
+function within<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    work.catch(() => undefined),
+    new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
 /**
  * The service's Prometheus registry: Node's default metrics plus `vsnet_up`. One registry per
  * application instance (not prom-client's global one), so two apps in one test process coexist.
@@ -26,6 +40,12 @@ export class MetricsService {
     buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
+  private readonly queueWaitSeconds = new Histogram({
+    name: 'vsnet_reconcile_queue_wait_seconds',
+    help: 'Time a reconcile job waited in the queue, from queued to taken by the worker',
+    buckets: [0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
   private queueDepthSource: (() => Promise<number>) | undefined;
 
   constructor() {
@@ -36,13 +56,14 @@ export class MetricsService {
       registers: [this.registry],
     }).set(1);
     const depthOf = (): Promise<number | undefined> =>
-      this.queueDepthSource?.().catch(() => undefined) ?? Promise.resolve(undefined);
+      within(this.queueDepthSource?.() ?? Promise.resolve(undefined), QUEUE_DEPTH_TIMEOUT_MS);
     new Gauge({
       name: 'vsnet_reconcile_queue_depth',
       help: 'Reconcile jobs waiting or running in the queue',
       registers: [this.registry],
       async collect() {
-        // An unreachable Redis leaves the last value rather than failing the whole scrape.
+        // An unreachable Redis leaves the last value rather than failing or holding up the
+        // whole scrape (ioredis keeps the read in its offline queue until Redis is back).
         const depth = await depthOf();
         if (depth !== undefined) {
           this.set(depth);
@@ -55,6 +76,11 @@ export class MetricsService {
   countApply(result: 'applied' | 'failed' | 'unreachable', seconds: number): void {
     this.applies.inc({ result });
     this.applySeconds.observe(seconds);
+  }
+
+  /** Counts how long one reconcile job waited before the worker took it. */
+  observeQueueWait(seconds: number): void {
+    this.queueWaitSeconds.observe(seconds);
   }
 
   /** Where `vsnet_reconcile_queue_depth` reads the queue's depth at each scrape. */

@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
-import { Injectable } from '@nestjs/common';
-import type { OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type {
   AgentClient,
   ApplyRequest,
@@ -8,6 +8,9 @@ import type {
   GetStateResponse__Output,
 } from '@vsnet/contracts';
 import { agentGrpc } from '@vsnet/contracts';
+import { tlsChannelCredentials } from '../../../../libs/contracts/src/tls.js';
+import { CONTROL_CONFIG } from '../config/config.module.js';
+import type { ControlConfig } from '../config/control-config.js';
 
 /** The agent's trailers on a failed Apply (apps/agent/src/agent.grpc.ts). */
 const APPLY_RESPONSE_TRAILER = 'vsnet-apply-response-bin';
@@ -21,6 +24,13 @@ const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   'grpc.initial_reconnect_backoff_ms': 200,
   'grpc.max_reconnect_backoff_ms': 1_000,
 };
+
+/**
+ * A connection that failed in the TLS handshake, and its reason: OpenSSL's
+ * (`…:SSL routines:ssl3_read_bytes:tlsv13 alert certificate required:…`) or Node's.
+ */
+const TLS_FAILURE =
+  /SSL routines:[^:]*:([^:\n]+)|(Hostname\/IP does not match[^;()\n]*|unable to verify the first certificate|unable to get local issuer certificate|self[- ]signed certificate(?: in certificate chain)?|certificate has expired)/;
 
 /** What an Apply call came to, in the terms filer_state records. */
 export type AgentApplyOutcome =
@@ -37,12 +47,59 @@ export type AgentApplyOutcome =
 
 /**
  * gRPC clients of vsnet.agent.v1, one channel per agent address, every call with a deadline.
- * A channel that found its agent unreachable is dropped, so the next call dials afresh.
+ * A channel that found its agent unreachable is dropped, so the next call dials afresh; so is
+ * the channel to a filer's old address once its agent moved ({@link track}).
+ * With VSNET_AGENT_TLS_* the channels speak TLS (docs/tls.md): an agent's certificate must
+ * chain to VSNET_AGENT_TLS_CA and name the host of its address.
  */
 @Injectable()
-export class AgentClients implements OnApplicationShutdown {
+export class AgentClients implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('AgentClients');
   private readonly Agent = agentGrpc().Agent;
   private readonly clients = new Map<string, AgentClient>();
+  /** Each filer's agent address as last seen by {@link track}. */
+  private readonly addresses = new Map<string, string>();
+  private readonly credentials: grpc.ChannelCredentials;
+
+  constructor(@Inject(CONTROL_CONFIG) private readonly config: ControlConfig) {
+    this.credentials = tlsChannelCredentials(config.agentTls);
+  }
+
+  /** Says once, at start, how the agent channel is protected; a plaintext one is a warning. */
+  onModuleInit(): void {
+    const tls = this.config.agentTls;
+    if (tls === undefined) {
+      this.logger.warn(
+        'the agent channel is not encrypted: specs and applies travel in plaintext and anyone who reaches an agent port can call it; set VSNET_AGENT_TLS_CA, VSNET_AGENT_TLS_CERT and VSNET_AGENT_TLS_KEY (docs/tls.md)',
+      );
+    } else {
+      this.logger.log(
+        `the agent channel uses TLS, ${tls.ca === undefined ? "trusting the system's CAs" : 'trusting VSNET_AGENT_TLS_CA'}, ${tls.identity === undefined ? 'without a client certificate' : 'presenting VSNET_AGENT_TLS_CERT'}`,
+      );
+    }
+  }
+
+  /**
+   * Notes that `filer`'s agent is at `address`. When it was elsewhere, the channel to the old
+   * address is closed (unless another filer's agent is there): a re-joined agent would
+   * otherwise leave a channel reconnecting to a host that may never answer again.
+   */
+  track(filer: string, address: string): void {
+    const before = this.addresses.get(filer);
+    this.addresses.set(filer, address);
+    if (before === undefined || before === address) {
+      return;
+    }
+    if (![...this.addresses.values()].includes(before)) {
+      this.clients.get(before)?.close();
+      this.clients.delete(before);
+    }
+  }
+
+  /** How many channels are open: one per agent address in use. */
+  get channels(): number {
+    return this.clients.size;
+  }
 
   /** Calls Apply on the agent at `address` (`host:port`). Never throws. */
   async apply(
@@ -78,13 +135,13 @@ export class AgentClients implements OnApplicationShutdown {
       client.close();
     }
     this.clients.clear();
+    this.addresses.clear();
   }
 
   private clientFor(address: string): AgentClient {
     let client = this.clients.get(address);
     if (client === undefined) {
-      // The agent channel is plaintext for now; TLS (VSNET_AGENT_TLS_*) plugs in here.
-      client = new this.Agent(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+      client = new this.Agent(address, this.credentials, CHANNEL_OPTIONS);
       this.clients.set(address, client);
     }
     return client;
@@ -101,10 +158,14 @@ export class AgentClients implements OnApplicationShutdown {
     ) {
       this.clients.get(address)?.close();
       this.clients.delete(address);
+      const tlsReason = TLS_FAILURE.exec(err.details);
       return {
         ok: false,
         state: 'unreachable',
-        error: `the agent at ${address} did not answer (${grpc.status[err.code]}: ${err.details})`,
+        error:
+          tlsReason !== null
+            ? `the agent at ${address} refused or failed the TLS handshake (${tlsReason[1] ?? tlsReason[2]}); check VSNET_AGENT_TLS_* here and on the agent (docs/tls.md)`
+            : `the agent at ${address} did not answer (${grpc.status[err.code]}: ${err.details.split('\n', 1)[0]})`,
       };
     }
     const reason = err.metadata?.get(REASON_TRAILER)[0];

@@ -49,8 +49,19 @@ describe('filerProgress', () => {
     );
   });
 
-  it('counts a filer that has left the cluster as applied', () => {
+  it('counts a filer that has left the cluster as applied once its state is gone', () => {
     expect(filerProgress('6', 'gone', undefined).state).toBe('FILER_PROGRESS_STATE_APPLIED');
+  });
+
+  it('shows a removed filer not yet cleared as retiring, with why, and its changes pending', () => {
+    const retiring = filerProgress(
+      '6',
+      'filer1',
+      state({ state: 'retiring', desiredGeneration: '6', desiredHash: '', error: 'down' }),
+    );
+    expect(retiring).toMatchObject({ state: 'FILER_PROGRESS_STATE_RETIRING', error: 'down' });
+    expect(changeState([retiring])).toBe('CHANGE_STATE_PENDING');
+    expect(filerStatus(state({ state: 'retiring' })).state).toBe('FILER_PROGRESS_STATE_RETIRING');
   });
 
   it('compares generations as numbers, not text', () => {
@@ -108,6 +119,14 @@ describe('changeRecord and filerStatus', () => {
         { filer: 'filer2', state: 'FILER_PROGRESS_STATE_UNREACHABLE', error: 'down' },
       ],
     });
+  });
+
+  it('shows a filer applied at or past the generation that last changed its spec as applied', () => {
+    const at = (observedGeneration: string) =>
+      filerStatus(state({ desiredGeneration: '7', observedGeneration, state: 'applied' })).state;
+    expect(at('7')).toBe('FILER_PROGRESS_STATE_APPLIED');
+    expect(at('9')).toBe('FILER_PROGRESS_STATE_APPLIED');
+    expect(at('6')).toBe('FILER_PROGRESS_STATE_PENDING');
   });
 
   it('shows a filer without an agent with an empty address', () => {

@@ -7,9 +7,10 @@ import type { FilerStatus } from '../../../../libs/contracts/src/generated/vsnet
 
 /**
  * Where one filer stands with the change that produced `generation`: applied once its agent
- * observed that generation or a later one; otherwise what its last attempt said. A filer that
- * has left the cluster since has no state: nothing of the change is left to apply there, so it
- * counts as applied.
+ * observed that generation or a later one; otherwise what its last attempt said, or retiring
+ * while a filer removed from the cluster has not yet applied the empty spec (its last error
+ * says why). A removed filer whose agent applied that, or that never had one, has no state:
+ * nothing of the change is left to apply there, so it counts as applied.
  */
 export function filerProgress(
   generation: string,
@@ -32,6 +33,8 @@ function progressState(generation: string, state: FilerStateView): FilerProgress
     return 'FILER_PROGRESS_STATE_APPLIED';
   }
   switch (state.state) {
+    case 'retiring':
+      return 'FILER_PROGRESS_STATE_RETIRING';
     case 'failed':
       return 'FILER_PROGRESS_STATE_FAILED';
     case 'unreachable':
@@ -43,7 +46,8 @@ function progressState(generation: string, state: FilerStateView): FilerProgress
 
 /**
  * A change's state from its filers': applied when every one is (at once when it touched none),
- * failed when one failed, else pending (an unreachable agent is retried, so it is pending too).
+ * failed when one failed, else pending (an unreachable agent is retried, and a retiring filer
+ * is cleared, so both are pending too).
  */
 export function changeState(filers: readonly FilerProgress[]): ChangeState__Output {
   if (filers.every((f) => f.state === 'FILER_PROGRESS_STATE_APPLIED')) {
@@ -80,8 +84,11 @@ export function filerStatus(state: FilerStateView): FilerStatus {
     desiredHash: state.desiredHash,
     observedGeneration: state.observedGeneration,
     observedHash: state.observedHash,
+    // An agent may observe a later generation than the one that last changed its filer's spec
+    // (a resync, or a job that ran after a change elsewhere): that filer is applied too.
     state:
-      state.state === 'applied' && state.observedGeneration !== state.desiredGeneration
+      state.state === 'applied' &&
+      BigInt(state.observedGeneration) < BigInt(state.desiredGeneration)
         ? 'FILER_PROGRESS_STATE_PENDING'
         : STATUS_OF[state.state],
     error: state.error ?? '',
@@ -95,4 +102,5 @@ const STATUS_OF: Readonly<Record<FilerStateView['state'], FilerProgressState__Ou
   applied: 'FILER_PROGRESS_STATE_APPLIED',
   failed: 'FILER_PROGRESS_STATE_FAILED',
   unreachable: 'FILER_PROGRESS_STATE_UNREACHABLE',
+  retiring: 'FILER_PROGRESS_STATE_RETIRING',
 };

@@ -1,3 +1,4 @@
+import { status } from '@grpc/grpc-js';
 import type { Metadata, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
 import { Controller } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
@@ -16,11 +17,14 @@ import type { WatchChangeRequest__Output } from '../../../../libs/contracts/src/
 import type { WatchChangeResponse } from '../../../../libs/contracts/src/generated/vsnet/v1/WatchChangeResponse.js';
 import { READ } from '../auth/access.js';
 import { ConfigApiService } from '../config-api/config-api.service.js';
+import { DatabaseProbe } from '../database/database.probe.js';
 import { ApiGate, rpcCall } from '../grpc/api-gate.js';
 import type { UnaryCall } from '../grpc/api-gate.js';
+import { plainStatus } from '../grpc/grpc-status.js';
 import { keysetPage, pageKeyOf, pageSizeOf } from '../grpc/keyset-paging.js';
 import { changeRecord, filerStatus } from './change-progress.js';
 import { PipelineEvents } from './pipeline-events.js';
+import { SharedPolls } from './shared-poll.js';
 
 type Call = ServerUnaryCall<unknown, unknown>;
 
@@ -31,6 +35,12 @@ const GENERATION = /^[1-9][0-9]{0,19}$/;
 const DEFAULT_CHANGES_PAGE = 20;
 /** How often a WatchChange stream looks again when no local news wakes it. */
 const WATCH_POLL_MS = 250;
+/**
+ * WatchChange streams one principal may have open at once on one instance: enough for
+ * `--wait` on several changes at a time, few enough that a runaway client cannot make this
+ * instance poll the database without bound.
+ */
+export const MAX_WATCHES_PER_PRINCIPAL = 16;
 
 /**
  * vsnet.v1.ChangeService: a change is an audit row with a generation; its state comes from
@@ -43,7 +53,18 @@ export class ChangeGrpcController {
     private readonly store: PipelineStore,
     private readonly config: ConfigApiService,
     private readonly events: PipelineEvents,
+    private readonly database: DatabaseProbe,
   ) {}
+
+  /** Open WatchChange streams by principal, on this instance. */
+  private readonly watches = new Map<string, number>();
+
+  /** One poll per watched generation, however many streams watch it. */
+  private readonly polls = new SharedPolls<ChangeRecord & { state: string }>(
+    (generation) => this.record(generation),
+    () => this.events.next(WATCH_POLL_MS),
+    (record) => record.state !== 'CHANGE_STATE_PENDING',
+  );
 
   @GrpcMethod('ChangeService', 'ListChanges')
   listChanges(
@@ -74,33 +95,32 @@ export class ChangeGrpcController {
     call: ServerWritableStream<unknown, unknown>,
   ): Observable<WatchChangeResponse> {
     return new Observable<WatchChangeResponse>((subscriber) => {
-      let ended = false;
-      const end = (): void => {
-        ended = true;
-      };
+      let end!: () => void;
+      const ended = new Promise<void>((resolve) => {
+        end = resolve;
+      });
       call.once('cancelled', end);
-      const watch = async (): Promise<void> => {
-        let record = await this.gate.run(
+      // The whole stream runs in the gate, so a failure mid-watch is mapped and counted like
+      // any other answer.
+      this.gate
+        .run(
           rpcCall('ChangeService', 'WatchChange', req, md, call as unknown as UnaryCall),
           READ,
-          () => this.record(req.generation),
+          async (caller) => {
+            const release = this.takeWatch(caller.principal.name);
+            try {
+              await this.polls
+                .follow(req.generation, (change) => subscriber.next({ change }), ended)
+                .catch((error: unknown) => this.databaseLost(error));
+            } finally {
+              release();
+            }
+          },
+        )
+        .then(
+          () => subscriber.complete(),
+          (error: unknown) => subscriber.error(error),
         );
-        let sent = '';
-        while (!ended) {
-          const text = JSON.stringify(record);
-          if (text !== sent) {
-            subscriber.next({ change: record });
-            sent = text;
-          }
-          if (record.state !== 'CHANGE_STATE_PENDING') {
-            break;
-          }
-          await this.events.next(WATCH_POLL_MS);
-          record = await this.record(req.generation);
-        }
-        subscriber.complete();
-      };
-      watch().catch((err: unknown) => subscriber.error(err));
       return end;
     });
   }
@@ -122,6 +142,53 @@ export class ChangeGrpcController {
         return { filers: states.map(filerStatus), generation };
       },
     );
+  }
+
+  /**
+   * Counts one more WatchChange stream of `principal`; RESOURCE_EXHAUSTED beyond
+   * {@link MAX_WATCHES_PER_PRINCIPAL}. Returns the function that counts it off.
+   */
+  private takeWatch(principal: string): () => void {
+    const open = this.watches.get(principal) ?? 0;
+    if (open >= MAX_WATCHES_PER_PRINCIPAL) {
+      throw plainStatus(
+        status.RESOURCE_EXHAUSTED,
+        `principal "${principal}" already has ${open} WatchChange streams open on this control instance, the most it may; end one (or watch fewer changes at once) and watch again`,
+      );
+    }
+    this.watches.set(principal, open + 1);
+    let released = false;
+    return () => {
+      if (!released) {
+        released = true;
+        const left = (this.watches.get(principal) ?? 1) - 1;
+        if (left === 0) {
+          this.watches.delete(principal);
+        } else {
+          this.watches.set(principal, left);
+        }
+      }
+    };
+  }
+
+  /**
+   * A failed read while watching: UNAVAILABLE when the database cannot be reached (the
+   * client may watch again), otherwise the error itself (the gate maps it).
+   */
+  private async databaseLost(error: unknown): Promise<never> {
+    if (error instanceof EditRefusal) {
+      throw error;
+    }
+    const reachable = await this.database.check().then(
+      () => true,
+      () => false,
+    );
+    throw reachable
+      ? error
+      : plainStatus(
+          status.UNAVAILABLE,
+          'the database became unreachable while watching the change; watch it again shortly',
+        );
   }
 
   /** The change that produced `generation`, with its filers' progress; NOT_FOUND if none did. */

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { nodeSpecToWire } from '@vsnet/contracts';
+import { NODE_SPEC_OPTIONS } from '@vsnet/dhcp';
 import { compileNodeSpec, EditRefusal } from '@vsnet/model';
 import { PipelineStore } from '@vsnet/store';
 import { ClusterReader } from '../cluster/cluster-reader.js';
@@ -7,24 +8,34 @@ import { CONTROL_CONFIG } from '../config/config.module.js';
 import type { ControlConfig } from '../config/control-config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { AgentClients } from './agent-client.js';
+import { LeaderLease } from './leader-lease.js';
 import { PipelineEvents } from './pipeline-events.js';
+import { retirementSpec } from './retirement-spec.js';
 
 /** What one reconcile of a filer came to. */
 export type ReconcileResult =
   | 'applied'
   | 'failed'
   | 'unreachable'
+  /** A removed filer's agent applied the empty spec; its state is gone. */
+  | 'retired'
   /** Another apply got there first: the agent already runs a newer generation. */
   | 'superseded'
   /** The filer is not in the cluster (any more), or the cluster does not exist. */
   | 'gone'
   /** No agent has joined for the filer yet. */
-  | 'no-agent';
+  | 'no-agent'
+  /** The filer failed lately and waits out its backoff; the resync loop queues it again. */
+  | 'backing-off'
+  /** This instance lost the lease during the apply: the new leader records and retries. */
+  | 'deposed';
 
 /**
  * One step of ARCHITECTURE.md §3 (5–7) for one filer: compile its spec at the current
- * generation, call its agent's Apply with the leader's epoch and a deadline, and store what
- * the agent answered (observed generation and hash, or the agent's and the kernel's error).
+ * generation (for a filer removed from the cluster, the empty spec that clears it), call its
+ * agent's Apply with the leader's epoch and a deadline, and store what the agent answered
+ * (observed generation and hash, or the agent's and the kernel's error), as long as this
+ * instance still holds the lease. A retiring filer's state goes once its agent applied.
  */
 @Injectable()
 export class FilerReconciler {
@@ -37,15 +48,22 @@ export class FilerReconciler {
     private readonly agents: AgentClients,
     private readonly metrics: MetricsService,
     private readonly events: PipelineEvents,
+    private readonly lease: LeaderLease,
   ) {}
 
   async reconcile(filer: string, epoch: string): Promise<ReconcileResult> {
+    // The state before the cluster: a filer removed in between is found retiring next time
+    // (the removing commit queues it), never compiled from a cluster it has left.
     const state = await this.store.filerState(filer);
     if (state === undefined) {
       return 'gone';
     }
-    if (state.agentAddress === null) {
+    const address = state.agentAddress;
+    if (address === null) {
       return 'no-agent';
+    }
+    if (await this.store.backingOff(filer)) {
+      return 'backing-off';
     }
     let view;
     try {
@@ -56,29 +74,48 @@ export class FilerReconciler {
       }
       throw err;
     }
-    if (!view.analysis.filers.has(filer.toLowerCase())) {
+    const member = view.analysis.filers.has(filer.toLowerCase());
+    if (!member && state.state !== 'retiring') {
       return 'gone';
     }
-    const spec = compileNodeSpec(view.stored.cluster, filer, view.analysis);
+    const spec = member
+      ? compileNodeSpec(view.stored.cluster, filer, view.analysis, NODE_SPEC_OPTIONS)
+      : retirementSpec(view.stored.cluster, state.filer);
     const generation = view.stored.generation;
+    this.agents.track(filer, address);
     const started = performance.now();
     const outcome = await this.agents.apply(
-      state.agentAddress,
+      address,
       { spec: nodeSpecToWire(spec), generation, epoch, dryRun: false },
       this.config.pipeline.agentDeadlineMs,
     );
     const seconds = (performance.now() - started) / 1000;
+    this.metrics.countApply(outcome.ok ? 'applied' : outcome.state, seconds);
+    if (this.lease.epoch() !== epoch) {
+      // The deadline outlasts the lease: an instance deposed meanwhile must not write over
+      // what the new leader records. The new leader applies again (idempotent) and records.
+      return 'deposed';
+    }
     if (outcome.ok) {
-      this.metrics.countApply('applied', seconds);
+      if (!member) {
+        const retired = await this.store.retired(filer, address, generation);
+        this.events.notify();
+        if (retired) {
+          this.logger.log(
+            `filer ${filer} left the cluster; its agent cleared its vsvrs and addresses`,
+          );
+        }
+        return retired ? 'retired' : 'superseded';
+      }
       await this.store.recordApply(filer, {
         ok: true,
+        address,
         generation: outcome.generation,
         hash: spec.hash,
       });
       this.events.notify();
       return 'applied';
     }
-    this.metrics.countApply(outcome.state, seconds);
     if (outcome.reason === 'STALE_GENERATION') {
       // Two applies of one filer overlapped (possible only after the queue lost its
       // deduplication keys) and the newer one won; it records its own result.
@@ -90,7 +127,13 @@ export class FilerReconciler {
     if (outcome.error !== state.error) {
       this.logger.warn(`filer ${filer}: apply of generation ${generation}: ${outcome.error}`);
     }
-    await this.store.recordApply(filer, { ok: false, state: outcome.state, error: outcome.error });
+    await this.store.recordApply(filer, {
+      ok: false,
+      address,
+      generation,
+      state: outcome.state,
+      error: outcome.error,
+    });
     this.events.notify();
     return outcome.state;
   }

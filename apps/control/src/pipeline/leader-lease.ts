@@ -82,7 +82,15 @@ export class LeaderLease implements OnApplicationBootstrap, BeforeApplicationShu
       }
       this.lastError = message;
     }
-    this.announce();
+    try {
+      this.announce();
+    } finally {
+      this.scheduleTick(ttl);
+    }
+  }
+
+  /** The next renewal; always set, whatever the last one or a listener did. */
+  private scheduleTick(ttl: number): void {
     if (!this.stopped) {
       this.timer = setTimeout(() => void this.tick(), Math.max(50, Math.floor(ttl / 3)));
       // A check between renewals notices a lease that ran out while the database was silent.
@@ -102,7 +110,14 @@ export class LeaderLease implements OnApplicationBootstrap, BeforeApplicationShu
         : `leader with epoch ${epoch}`,
     );
     for (const listener of this.listeners) {
-      listener(epoch);
+      // A listener that throws must not stop the others, nor the lease's renewal.
+      try {
+        listener(epoch);
+      } catch (err) {
+        this.logger.error(
+          `a leadership listener failed: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      }
     }
   }
 }

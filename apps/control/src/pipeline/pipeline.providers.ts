@@ -1,7 +1,9 @@
 import { BullModule } from '@nestjs/bullmq';
 import type { DynamicModule, Provider } from '@nestjs/common';
 import { PipelineStore } from '@vsnet/store';
+import type { RetryBackoff } from '@vsnet/store';
 import { DataSource } from 'typeorm';
+import { CONTROL_CONFIG } from '../config/config.module.js';
 import type { ControlConfig } from '../config/control-config.js';
 import { AgentClients } from './agent-client.js';
 import { FilerReconciler } from './filer-reconciler.js';
@@ -22,12 +24,24 @@ export function pipelineImports(config: ControlConfig): DynamicModule[] {
   ];
 }
 
+/**
+ * The retry backoff of a failing filer: first at the next resync pass, doubling, at most 30 s
+ * (or one resync interval, when that is longer).
+ */
+export function retryBackoff(config: ControlConfig): RetryBackoff {
+  const first = config.pipeline.resyncIntervalMs;
+  return { firstMs: first, maxMs: Math.max(first, MAX_RETRY_DELAY_MS) };
+}
+
+const MAX_RETRY_DELAY_MS = 30_000;
+
 /** Everything of the change pipeline that AppModule provides (its controller aside). */
 export const PIPELINE_PROVIDERS: Provider[] = [
   {
     provide: PipelineStore,
-    useFactory: (dataSource: DataSource) => new PipelineStore(dataSource),
-    inject: [DataSource],
+    useFactory: (dataSource: DataSource, config: ControlConfig) =>
+      new PipelineStore(dataSource, retryBackoff(config)),
+    inject: [DataSource, CONTROL_CONFIG],
   },
   PipelineEvents,
   AgentClients,

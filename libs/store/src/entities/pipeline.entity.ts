@@ -1,13 +1,21 @@
 import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn, Unique } from 'typeorm';
 import { asciiColumn, asciiKey, NAME_LENGTH } from './columns.js';
 
-/** Where a filer's agent stands: `applied`, `pending`, `failed` or `unreachable`. */
-export type FilerApplyState = 'pending' | 'applied' | 'failed' | 'unreachable';
+/**
+ * Where a filer's agent stands: `applied`, `pending`, `failed` or `unreachable`; `retiring` for
+ * a filer removed from the cluster whose agent has not yet applied the empty spec that clears
+ * its vsvrs and addresses (its row goes once it has).
+ */
+export type FilerApplyState = 'pending' | 'applied' | 'failed' | 'unreachable' | 'retiring';
+
+/** The longest `filer_state.error` kept (characters); longer errors are cut. */
+export const FILER_ERROR_LENGTH = 1024;
 
 /**
  * One filer's place in the change pipeline: the generation that last changed its spec (and that
  * spec's hash), what its agent last reported applied, and where the agent listens. A filer is
- * behind while `observedGeneration < desiredGeneration`; the resync loop looks for exactly that.
+ * behind while `observedGeneration < desiredGeneration`; the resync loop looks for that, and for
+ * work pending, retiring or failed (after its backoff, `nextAttemptAt`).
  */
 @Entity({ name: 'filer_state' })
 export class FilerStateEntity {
@@ -29,8 +37,8 @@ export class FilerStateEntity {
   @Column(asciiColumn(16))
   state!: FilerApplyState;
 
-  /** The agent's or the kernel's words for the last failure. */
-  @Column({ type: 'text', nullable: true })
+  /** The agent's or the kernel's words for the last failure, cut to {@link FILER_ERROR_LENGTH}. */
+  @Column({ type: 'varchar', length: FILER_ERROR_LENGTH, nullable: true })
   error!: string | null;
 
   /** `host:port` the control service dials; null until an agent joined. */
@@ -39,6 +47,14 @@ export class FilerStateEntity {
 
   @Column({ type: 'datetime', precision: 3, name: 'updated_at' })
   updatedAt!: Date;
+
+  /** Failed attempts in a row at the current work; 0 after a success or new work. */
+  @Column({ type: 'int', unsigned: true, default: 0 })
+  attempts!: number;
+
+  /** Before this, the resync loop leaves a failing filer alone (backoff); null: due now. */
+  @Column({ type: 'datetime', precision: 3, name: 'next_attempt_at', nullable: true })
+  nextAttemptAt!: Date | null;
 }
 
 /** A filer whose spec the change that produced `generation` altered. */

@@ -2,7 +2,11 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { In } from 'typeorm';
 import { AuditEntity } from '../entities/audit.entity.js';
 import type { FilerApplyState } from '../entities/pipeline.entity.js';
-import { ChangeTargetEntity, FilerStateEntity } from '../entities/pipeline.entity.js';
+import {
+  ChangeTargetEntity,
+  FILER_ERROR_LENGTH,
+  FilerStateEntity,
+} from '../entities/pipeline.entity.js';
 import { inTransaction } from '../transaction.js';
 
 /** One filer's compiled spec as the commit sees it: only what decides whether it changed. */
@@ -11,14 +15,36 @@ export interface FilerSpecDigest {
   readonly hash: string;
 }
 
-/** What a filer's agent did with the spec of one generation. */
+/**
+ * What a filer's agent at `address` did with the spec of `generation` (the cluster generation
+ * the spec was compiled at). Stored only while the filer's agent is still at `address`.
+ */
 export type ApplyRecord =
-  | { readonly ok: true; readonly generation: string; readonly hash: string }
+  | {
+      readonly ok: true;
+      readonly address: string;
+      readonly generation: string;
+      readonly hash: string;
+    }
   | {
       readonly ok: false;
+      readonly address: string;
+      readonly generation: string;
       readonly state: Extract<FilerApplyState, 'failed' | 'unreachable'>;
       readonly error: string;
     };
+
+/**
+ * How long a failing filer is left alone before the resync loop tries it again: `firstMs` after
+ * the first failure, doubling with each further one, at most `maxMs`.
+ */
+export interface RetryBackoff {
+  readonly firstMs: number;
+  readonly maxMs: number;
+}
+
+/** One second, doubling, at most 30 s. */
+export const DEFAULT_RETRY_BACKOFF: RetryBackoff = { firstMs: 1_000, maxMs: 30_000 };
 
 /** A filer's place in the pipeline, as the API shows it. */
 export interface FilerStateView {
@@ -54,13 +80,28 @@ export function noAgentError(filer: string): string {
   return `no agent has joined as filer ${filer}; start vsnet-agent there with a join token from vsnet filer join-token`;
 }
 
+/**
+ * `error` cut to what filer_state.error holds, saying how much was left out: a kernel that
+ * refuses thousands of items must not make the record itself fail.
+ */
+export function boundedError(error: string): string {
+  if (error.length <= FILER_ERROR_LENGTH) {
+    return error;
+  }
+  // Room for the note: "… (" and " more characters)" and the count's digits.
+  const kept = FILER_ERROR_LENGTH - 40;
+  return `${error.slice(0, kept)}… (${error.length - kept} more characters)`;
+}
+
 const LEASE_ID = 1;
 
 /**
  * Inside the commit's transaction (under the cluster row's lock): compares each filer's new
  * spec hash with the one stored, and for the filers whose spec changed (new filers included)
- * records the change target and the new desired generation and hash; drops the rows of filers
- * no longer in the cluster. Returns the changed filers, in the order given.
+ * records the change target and the new desired generation and hash. A filer no longer in the
+ * cluster whose agent joined is `retiring` (its spec changed to the empty one, which the
+ * reconciler sends to clear its vsvrs and addresses; the row goes once that is applied); one
+ * that never had an agent is dropped. Returns the changed filers, retiring ones included.
  */
 export async function recordSpecChanges(
   manager: EntityManager,
@@ -68,12 +109,33 @@ export async function recordSpecChanges(
   specs: readonly FilerSpecDigest[],
   now: Date,
 ): Promise<string[]> {
-  const rows = await manager.find(FilerStateEntity);
+  // Only what the comparison needs: the commit holds the cluster lock while it reads.
+  const rows = await manager.find(FilerStateEntity, {
+    select: { filer: true, desiredHash: true, agentAddress: true, state: true },
+  });
   const stored = new Map(rows.map((r) => [r.filer, r]));
   const wanted = new Set(specs.map((s) => s.filer));
-  const gone = rows.filter((r) => !wanted.has(r.filer)).map((r) => r.filer);
-  if (gone.length > 0) {
-    await manager.delete(FilerStateEntity, { filer: In(gone) });
+  const gone = rows.filter((r) => !wanted.has(r.filer));
+  const dropped = gone.filter((r) => r.agentAddress === null).map((r) => r.filer);
+  if (dropped.length > 0) {
+    await manager.delete(FilerStateEntity, { filer: In(dropped) });
+  }
+  const retiring = gone
+    .filter((r) => r.agentAddress !== null && r.state !== 'retiring')
+    .map((r) => r.filer);
+  if (retiring.length > 0) {
+    await manager.update(
+      FilerStateEntity,
+      { filer: In(retiring) },
+      {
+        desiredGeneration: generation,
+        desiredHash: '',
+        state: 'retiring',
+        error: null,
+        ...FRESH_WORK,
+        updatedAt: now,
+      },
+    );
   }
   const changed: string[] = [];
   for (const spec of specs) {
@@ -93,10 +155,12 @@ export async function recordSpecChanges(
         error: noAgentError(spec.filer),
         agentAddress: null,
         updatedAt: now,
+        ...FRESH_WORK,
       });
     } else {
-      // A filer without an agent stays unreachable; one with an agent has work pending. The
-      // worker's update is guarded by generation, so it cannot overwrite this with older news.
+      // A filer without an agent stays unreachable; one with an agent has work pending (a
+      // retiring filer added back too). The worker's update is guarded by generation, so it
+      // cannot overwrite this with older news.
       await manager.update(
         FilerStateEntity,
         { filer: spec.filer },
@@ -105,12 +169,14 @@ export async function recordSpecChanges(
           desiredHash: spec.hash,
           ...(row.agentAddress === null
             ? { state: 'unreachable' as const, error: noAgentError(spec.filer) }
-            : { state: 'pending' as const }),
+            : { state: 'pending' as const, error: null }),
+          ...FRESH_WORK,
           updatedAt: now,
         },
       );
     }
   }
+  changed.push(...retiring);
   if (changed.length > 0) {
     await manager.insert(
       ChangeTargetEntity,
@@ -120,12 +186,18 @@ export async function recordSpecChanges(
   return changed;
 }
 
+/** New work for a filer: no failures counted against it, due at once. */
+const FRESH_WORK = { attempts: 0, nextAttemptAt: null } as const;
+
 /**
  * The change pipeline's bookkeeping outside the commit: filer states as agents report, the
  * changes and their targets for ChangeService, and the leader lease.
  */
 export class PipelineStore {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly backoff: RetryBackoff = DEFAULT_RETRY_BACKOFF,
+  ) {}
 
   /** Every filer's state, in name order. */
   async filerStates(): Promise<FilerStateView[]> {
@@ -150,54 +222,128 @@ export class PipelineStore {
   }
 
   /**
-   * Filers with an agent that have something to do: behind their desired generation, or whose
-   * last apply failed or found the agent unreachable.
+   * Filers with an agent that have something to do now: work pending (a new spec, a new agent
+   * address), behind their desired generation, retiring, or whose last apply failed or found
+   * the agent unreachable, unless they are waiting out their backoff after a failure.
    */
   async filersToResync(): Promise<string[]> {
     const rows: { filer: string }[] = await this.dataSource.manager.query(
       `SELECT filer FROM filer_state
         WHERE agent_address IS NOT NULL
-          AND (observed_generation < desired_generation OR state IN ('failed', 'unreachable'))
+          AND (state IN ('pending', 'failed', 'unreachable', 'retiring')
+               OR observed_generation < desired_generation)
+          AND (state = 'pending' OR next_attempt_at IS NULL OR next_attempt_at <= UTC_TIMESTAMP(3))
         ORDER BY filer`,
     );
     return rows.map((r) => r.filer);
   }
 
   /**
-   * Stores the outcome of an apply. A success moves the observed generation forward only (a
-   * slower, older apply finishing late changes nothing) and leaves the filer `applied` when it
-   * reached the desired generation, else `pending` (a newer change is on its way).
+   * Whether `filer` is waiting out its backoff after a failure, so a job for it (one queued
+   * twice while an apply was in flight) should not call its agent yet. New work is never
+   * waiting: it makes the filer `pending`.
    */
-  async recordApply(filer: string, record: ApplyRecord): Promise<void> {
+  async backingOff(filer: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.manager.query(
+      `SELECT 1 FROM filer_state
+        WHERE filer = ? AND state <> 'pending' AND next_attempt_at > UTC_TIMESTAMP(3)`,
+      [filer],
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * Stores the outcome of an apply, only while the filer's agent is still at the address the
+   * apply went to (a re-joined agent's state is its own). A success moves the observed
+   * generation forward only (a slower, older apply finishing late changes nothing) and leaves
+   * the filer `applied` when it reached the desired generation, else `pending` (a newer change
+   * is on its way); a retiring filer stays retiring. A failure is stored only when no apply of
+   * this generation or a later one has succeeded since, and sets the backoff: the next attempt
+   * waits {@link RetryBackoff} (none when newer work arrived meanwhile). Returns whether it
+   * stored anything.
+   */
+  async recordApply(filer: string, record: ApplyRecord): Promise<boolean> {
+    const now = new Date();
     if (record.ok) {
-      await this.dataSource.manager.query(
+      const result: unknown = await this.dataSource.manager.query(
         `UPDATE filer_state
             SET observed_generation = ?, observed_hash = ?,
-                state = CASE WHEN desired_generation <= ? THEN 'applied' ELSE 'pending' END,
-                error = NULL, updated_at = NOW(3)
-          WHERE filer = ? AND observed_generation <= ?`,
-        [record.generation, record.hash, record.generation, filer, record.generation],
+                state = CASE WHEN state = 'retiring' THEN 'retiring'
+                             WHEN desired_generation <= ? THEN 'applied' ELSE 'pending' END,
+                error = NULL, attempts = 0, next_attempt_at = NULL, updated_at = ?
+          WHERE filer = ? AND agent_address = ? AND observed_generation <= ?`,
+        [
+          record.generation,
+          record.hash,
+          record.generation,
+          now,
+          filer,
+          record.address,
+          record.generation,
+        ],
       );
-      return;
+      return affectedRows(result) > 0;
     }
-    await this.dataSource.manager.update(
-      FilerStateEntity,
-      { filer },
-      { state: record.state, error: record.error, updatedAt: new Date() },
+    // MySQL assigns left to right: next_attempt_at and attempts read `attempts` and `state`
+    // before they change (and MariaDB's SIMULTANEOUS_ASSIGNMENT gives the same result).
+    const result: unknown = await this.dataSource.manager.query(
+      `UPDATE filer_state
+          SET next_attempt_at = CASE
+                WHEN desired_generation > ? THEN NULL
+                ELSE UTC_TIMESTAMP(3) + INTERVAL ROUND(1000 * LEAST(?, ? * POW(2,
+                       LEAST(CASE WHEN state = 'pending' THEN 0 ELSE attempts END, 20)))) MICROSECOND
+              END,
+              attempts = CASE WHEN state = 'pending' THEN 1 ELSE attempts + 1 END,
+              state = CASE WHEN state = 'retiring' THEN 'retiring' ELSE ? END,
+              error = ?, updated_at = ?
+        WHERE filer = ? AND agent_address = ? AND observed_generation < ?`,
+      [
+        record.generation,
+        this.backoff.maxMs,
+        this.backoff.firstMs,
+        record.state,
+        boundedError(record.error),
+        now,
+        filer,
+        record.address,
+        record.generation,
+      ],
     );
+    return affectedRows(result) > 0;
+  }
+
+  /**
+   * Drops a retiring filer's row once its agent at `address` applied the empty spec of
+   * `generation` (or a later one). Returns whether it did: not when the filer was added back to
+   * the cluster, or its agent moved, meanwhile.
+   */
+  async retired(filer: string, address: string, generation: string): Promise<boolean> {
+    const result: unknown = await this.dataSource.manager.query(
+      `DELETE FROM filer_state
+        WHERE filer = ? AND state = 'retiring' AND agent_address = ? AND desired_generation <= ?`,
+      [filer, address, generation],
+    );
+    return affectedRows(result) > 0;
   }
 
   /**
    * Records where a filer's agent listens (JoinFiler, or a test). The filer must have a row
-   * (it is in the cluster); returns whether it had one.
+   * (it is in the cluster); returns whether it had one. A new address is new work: the filer
+   * is pending and due at once.
    */
   async setAgentAddress(filer: string, agentAddress: string | null): Promise<boolean> {
     const result = await this.dataSource.manager.update(
       FilerStateEntity,
       { filer },
       agentAddress === null
-        ? { agentAddress, state: 'unreachable', error: noAgentError(filer), updatedAt: new Date() }
-        : { agentAddress, state: 'pending', error: null, updatedAt: new Date() },
+        ? {
+            agentAddress,
+            state: 'unreachable',
+            error: noAgentError(filer),
+            ...FRESH_WORK,
+            updatedAt: new Date(),
+          }
+        : { agentAddress, state: 'pending', error: null, ...FRESH_WORK, updatedAt: new Date() },
     );
     return (result.affected ?? 0) > 0;
   }
@@ -223,7 +369,7 @@ export class PipelineStore {
 
   /**
    * Takes or renews the leader lease for `holder` for `ttlMs` (the database's clock decides
-   * expiry, so the instances' clocks need not agree). A new holder bumps the epoch. Returns the
+   * expiry, so the instances' clocks need not agree; UTC, whatever the session's time zone). A new holder bumps the epoch. Returns the
    * lease, or `undefined` while another holder's lease runs.
    */
   async acquireLease(holder: string, ttlMs: number): Promise<HeldLease | undefined> {
@@ -231,7 +377,7 @@ export class PipelineStore {
     return inTransaction(this.dataSource, async (manager) => {
       const rows: { holder: string; epoch: string; expired: number | string }[] =
         await manager.query(
-          `SELECT holder, epoch, expires_at < NOW(3) AS expired FROM leader_lease WHERE id = ? FOR UPDATE`,
+          `SELECT holder, epoch, expires_at < UTC_TIMESTAMP(3) AS expired FROM leader_lease WHERE id = ? FOR UPDATE`,
           [LEASE_ID],
         );
       const row = rows[0];
@@ -239,14 +385,14 @@ export class PipelineStore {
         // Two first claimants race here: the loser's ER_DUP_ENTRY is its "not the leader".
         await manager.query(
           `INSERT INTO leader_lease (id, holder, epoch, expires_at)
-           VALUES (?, ?, 1, NOW(3) + INTERVAL ? MICROSECOND)`,
+           VALUES (?, ?, 1, UTC_TIMESTAMP(3) + INTERVAL ? MICROSECOND)`,
           [LEASE_ID, holder, micros],
         );
         return { epoch: '1' };
       }
       if (row.holder === holder) {
         await manager.query(
-          `UPDATE leader_lease SET expires_at = NOW(3) + INTERVAL ? MICROSECOND WHERE id = ?`,
+          `UPDATE leader_lease SET expires_at = UTC_TIMESTAMP(3) + INTERVAL ? MICROSECOND WHERE id = ?`,
           [micros, LEASE_ID],
         );
         return { epoch: String(row.epoch) };
@@ -256,7 +402,7 @@ export class PipelineStore {
       }
       const epoch = String(BigInt(row.epoch) + 1n);
       await manager.query(
-        `UPDATE leader_lease SET holder = ?, epoch = ?, expires_at = NOW(3) + INTERVAL ? MICROSECOND
+        `UPDATE leader_lease SET holder = ?, epoch = ?, expires_at = UTC_TIMESTAMP(3) + INTERVAL ? MICROSECOND
           WHERE id = ?`,
         [holder, epoch, micros, LEASE_ID],
       );
@@ -267,7 +413,7 @@ export class PipelineStore {
   /** Ends `holder`'s lease now, so the next instance need not wait for it to expire. */
   async releaseLease(holder: string): Promise<void> {
     await this.dataSource.manager.query(
-      `UPDATE leader_lease SET expires_at = NOW(3) - INTERVAL 1 SECOND WHERE id = ? AND holder = ?`,
+      `UPDATE leader_lease SET expires_at = UTC_TIMESTAMP(3) - INTERVAL 1 SECOND WHERE id = ? AND holder = ?`,
       [LEASE_ID, holder],
     );
   }
@@ -301,6 +447,12 @@ export class PipelineStore {
           ],
     );
   }
+}
+
+/** Rows an UPDATE run through `query()` changed (mysql2's ResultSetHeader, as TypeORM passes it). */
+function affectedRows(result: unknown): number {
+  const header = (Array.isArray(result) ? result[0] : result) as { affectedRows?: number } | null;
+  return header?.affectedRows ?? 0;
 }
 
 function viewOf(row: FilerStateEntity): FilerStateView {

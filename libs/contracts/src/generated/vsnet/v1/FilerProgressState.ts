@@ -13,6 +13,11 @@ export const FilerProgressState = {
    * No agent has joined for this filer, or it does not answer.
    */
   FILER_PROGRESS_STATE_UNREACHABLE: 'FILER_PROGRESS_STATE_UNREACHABLE',
+  /**
+   * Removed from the cluster: control is clearing its vsvrs and addresses (an empty spec);
+   * the filer's status goes once its agent applied that.
+   */
+  FILER_PROGRESS_STATE_RETIRING: 'FILER_PROGRESS_STATE_RETIRING',
 } as const;
 
 export type FilerProgressState =
@@ -31,7 +36,13 @@ export type FilerProgressState =
    * No agent has joined for this filer, or it does not answer.
    */
   | 'FILER_PROGRESS_STATE_UNREACHABLE'
-  | 4;
+  | 4
+  /**
+   * Removed from the cluster: control is clearing its vsvrs and addresses (an empty spec);
+   * the filer's status goes once its agent applied that.
+   */
+  | 'FILER_PROGRESS_STATE_RETIRING'
+  | 5;
 
 export type FilerProgressState__Output =
   (typeof FilerProgressState)[keyof typeof FilerProgressState];
