@@ -128,4 +128,36 @@ describe('vsnet-agent joining the cluster (process, dry-run driver)', () => {
     expect(line.msg).toBe('joined already');
     await agent.stop('SIGTERM');
   });
+
+  it('stops for good when the join is refused, and the refusal spends its token', async () => {
+    // An any-filer token cannot take over filer1, even with filer1's MACs.
+    const minted = await r.call<CreateJoinTokenResponse__Output>(
+      'FilerService',
+      'CreateJoinToken',
+      {},
+      r.adminToken,
+    );
+    const anyFiler = minted.res?.joinToken ?? '';
+    const { agent } = await startAgent({
+      VSNET_FILER: 'filer1',
+      VSNET_AGENT_STATE_DIR: join(stateDir, 'takeover'),
+      VSNET_AGENT_JOIN_INTERFACES: [0, 1, 2, 3, 4]
+        .map((n) => `eth${n}=00:00:5e:00:53:1${n}`)
+        .join(','),
+      VSNET_AGENT_JOIN_TOKEN: anyFiler,
+      VSNET_CONTROL_SERVER: r.address,
+    });
+    const line = await agent.waitForLog((l) => l.level !== 'info' || l.msg.startsWith('joined'));
+    expect(line).toMatchObject({ level: 'error' });
+    expect(line.msg).toMatch(/^join refused: ALREADY_EXISTS: .*; not retrying: /);
+    const [rows] = await sql.query<RowDataPacket[]>(
+      'SELECT used_at IS NOT NULL AS spent, used_by FROM join_tokens WHERE id = ?',
+      [/^vsj_(\d+)_/.exec(anyFiler)?.[1]],
+    );
+    expect({ ...rows[0] }).toEqual({ spent: 1, used_by: null });
+    // No second attempt follows the refusal.
+    await sleep(1_500);
+    expect(agent.logs.filter((l) => l.msg.startsWith('join '))).toHaveLength(1);
+    await agent.stop('SIGTERM');
+  });
 });

@@ -285,4 +285,114 @@ describe('AuthService and AuditService', () => {
       expect(err).toBeUndefined();
     });
   });
+
+  describe('limits', () => {
+    const YEAR_MS = 365.25 * 24 * 3600 * 1000;
+
+    it('refuses an expiry more than ten years away at expiresUnixMs, and takes one within', async () => {
+      for (const expiresUnixMs of [
+        String(Math.round(Date.now() + 11 * YEAR_MS)),
+        // Year 10000: beyond a DATETIME; the last time a Date holds; the largest uint64.
+        '253402300800000',
+        '8640000000000000',
+        '18446744073709551615',
+      ]) {
+        const far = await r.call(
+          'AuthService',
+          'CreateToken',
+          { principal: 'auditor', expiresUnixMs },
+          r.adminToken,
+        );
+        expect({ expiresUnixMs, status: statusOf(far) }).toEqual({
+          expiresUnixMs,
+          status: 'INVALID_ARGUMENT',
+        });
+        expect(far.details?.violations.map((v) => v.field)).toEqual(['expiresUnixMs']);
+      }
+      const within = String(Math.round(Date.now() + 9 * YEAR_MS));
+      const { res, err } = await r.call<CreateTokenResponse__Output>(
+        'AuthService',
+        'CreateToken',
+        { principal: 'auditor', expiresUnixMs: within },
+        r.adminToken,
+      );
+      expect(err).toBeUndefined();
+      expect(res?.token?.expiresUnixMs).toBe(within);
+    });
+
+    it('creates a principal asked for many times at once exactly once', async () => {
+      const results = await Promise.all(
+        Array.from({ length: 8 }, () =>
+          r.call(
+            'AuthService',
+            'CreatePrincipal',
+            { name: 'racer', role: 'ROLE_READ_ONLY' },
+            r.adminToken,
+          ),
+        ),
+      );
+      const statuses = results.map(statusOf).sort();
+      expect(statuses).toEqual([...Array<string>(7).fill('ALREADY_EXISTS'), 'OK']);
+      const refused = results.find((x) => statusOf(x) === 'ALREADY_EXISTS');
+      expect(refused?.details?.violations.map((v) => v.field)).toEqual(['name']);
+      expect(await allAudit({ filter: { target: 'principal racer' } })).toHaveLength(1);
+    });
+  });
+
+  describe('grants of a deleted vsvr', () => {
+    async function whoAmI(token: string) {
+      const { res, err } = await r.call<WhoAmIResponse__Output>('AuthService', 'WhoAmI', {}, token);
+      expect(err).toBeUndefined();
+      return res?.principal;
+    }
+
+    async function addAddress(vsvr: string, token: string) {
+      return r.call(
+        'VsvrService',
+        'AddAddress',
+        { vsvr, alias: 'data0', address: '198.51.100.31/24', nextFree: true },
+        token,
+      );
+    }
+
+    it('go with it: a vsvr re-created under the same name gives its old principals nothing', async () => {
+      const created = await r.call('VsvrService', 'CreateVsvr', { name: 'temp' }, r.adminToken);
+      expect(statusOf(created)).toBe('OK');
+      const token = await r.principal('temp_ops', 'vsvr-network', ['temp', 'eng']);
+      const deleted = await r.call('VsvrService', 'DeleteVsvr', { name: 'temp' }, r.adminToken);
+      expect(statusOf(deleted)).toBe('OK');
+      expect(await whoAmI(token)).toMatchObject({ role: 'ROLE_VSVR_NETWORK', vsvrs: ['eng'] });
+      // The same name in another case is the same vsvr to access checks.
+      const again = await r.call('VsvrService', 'CreateVsvr', { name: 'TEMP' }, r.adminToken);
+      expect(statusOf(again)).toBe('OK');
+      expect(statusOf(await addAddress('TEMP', token))).toBe('PERMISSION_DENIED');
+      const [entry] = await allAudit({ filter: { target: 'principal temp_ops' } });
+      expect(entry).toMatchObject({
+        principal: 'admin',
+        rpc: '/vsnet.v1.VsvrService/DeleteVsvr',
+        before: 'vsvr-network on eng, temp',
+        after: 'vsvr-network on eng',
+      });
+    });
+
+    it('go when an Apply drops the vsvr; a principal left with none can only read', async () => {
+      expect(
+        statusOf(await r.call('VsvrService', 'CreateVsvr', { name: 'spare' }, r.adminToken)),
+      ).toBe('OK');
+      const token = await r.principal('spare_ops', 'vsvr-network', ['spare']);
+      expect(statusOf(await addAddress('spare', token))).not.toBe('PERMISSION_DENIED');
+      await applyAsAdmin(r, labCluster());
+      expect(await whoAmI(token)).toMatchObject({ role: 'ROLE_READ_ONLY', vsvrs: [] });
+      expect(
+        statusOf(await r.call('VsvrService', 'CreateVsvr', { name: 'spare' }, r.adminToken)),
+      ).toBe('OK');
+      expect(statusOf(await addAddress('spare', token))).toBe('PERMISSION_DENIED');
+      const [entry] = await allAudit({ filter: { target: 'principal spare_ops' } });
+      expect(entry).toMatchObject({
+        rpc: '/vsnet.v1.ConfigService/Apply',
+        before: 'vsvr-network on spare',
+        after: 'read-only',
+      });
+    });
+  });
 });

@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { status } from '@grpc/grpc-js';
+import { Client, credentials as channelCredentials, Metadata, status } from '@grpc/grpc-js';
+import type { CallOptions, ClientReadableStream, ServiceError } from '@grpc/grpc-js';
 import type { ClusterDocument } from '@vsnet/model';
 import { AuthStore, storeDataSourceOptions } from '@vsnet/store';
 import { createConnection } from 'mysql2/promise';
@@ -10,8 +11,11 @@ import { DataSource } from 'typeorm';
 import { schemaMigrations } from '../../migrations/index.js';
 import {
   CLUSTER_API_MUTATIONS,
+  clusterApiGrpc,
   clusterApiMethodPath,
+  loadClusterApiPackageDefinition,
 } from '../../libs/contracts/src/cluster-api.js';
+import { MAX_WATCHES_PER_PRINCIPAL } from '../../apps/control/src/pipeline/change.grpc-controller.js';
 import type { ClusterApiServiceName } from '../../libs/contracts/src/cluster-api.js';
 import { clusterDocumentToWire } from '../../libs/contracts/src/cluster-api-document.js';
 import { startControl } from './support/control-service.js';
@@ -501,5 +505,115 @@ describe('authorization of every mutating RPC', () => {
       expect(scoped.err?.details).toContain('principal "scoped-eng"');
       expect(scoped.err?.details).toContain('NETWORK on vsvr "sales"');
     });
+
+    describe('ChangeService/WatchChange, a stream any principal may open', () => {
+      /** The newest change still pending: nothing applies it (no agent has joined). */
+      async function pendingChange(): Promise<string> {
+        await applyAsAdmin(f.r, base());
+        const { res } = await f.r.call<{ changes: { generation: string; state: string }[] }>(
+          'ChangeService',
+          'ListChanges',
+          {},
+          f.tokens.admin,
+        );
+        const pending = res?.changes.find((c) => c.state === 'CHANGE_STATE_PENDING');
+        if (pending === undefined) {
+          throw new Error('no pending change to watch');
+        }
+        return pending.generation;
+      }
+
+      it(`refuses more than ${MAX_WATCHES_PER_PRINCIPAL} open streams of one principal with RESOURCE_EXHAUSTED`, async () => {
+        const generation = await pendingChange();
+        const open = Array.from({ length: MAX_WATCHES_PER_PRINCIPAL }, () =>
+          watch(f.r.address, f.tokens.reader, generation),
+        );
+        try {
+          // Each stream counts once its first message came.
+          await Promise.all(open.map((w) => w.first));
+          const over = watch(f.r.address, f.tokens.reader, generation);
+          const refused = await over.ended;
+          expect(refused?.code).toBe(status.RESOURCE_EXHAUSTED);
+          expect(refused?.details).toContain('principal "reader"');
+          expect(refused?.details).toContain(`${MAX_WATCHES_PER_PRINCIPAL} WatchChange streams`);
+          // Another principal's streams are its own.
+          const admin = watch(f.r.address, f.tokens.admin, generation);
+          await admin.first;
+          admin.cancel();
+          // Ending one stream frees its place.
+          open.pop()?.cancel();
+          let again: Watch | undefined;
+          for (let tries = 0; tries < 20 && again === undefined; tries++) {
+            await sleep(100);
+            const next = watch(f.r.address, f.tokens.reader, generation);
+            const first = await Promise.race([
+              next.first.then(() => true),
+              next.ended.then(() => false),
+            ]);
+            if (first) {
+              again = next;
+            }
+          }
+          expect(again).toBeDefined();
+          again?.cancel();
+        } finally {
+          open.forEach((w) => w.cancel());
+        }
+      });
+
+      it('ends a stream whose database read fails with INTERNAL, not the database error', async () => {
+        const generation = await pendingChange();
+        const watching = watch(f.r.address, f.tokens.admin, generation);
+        await watching.first;
+        await f.sql.query('RENAME TABLE change_targets TO change_targets_away');
+        try {
+          const ended = await watching.ended;
+          expect(ended?.code).toBe(status.INTERNAL);
+          expect(ended?.details).toBe('internal error; the service logged the details');
+        } finally {
+          await f.sql.query('RENAME TABLE change_targets_away TO change_targets');
+        }
+        // Everything works again once the table is back.
+        const after = watch(f.r.address, f.tokens.admin, generation);
+        await after.first;
+        after.cancel();
+      });
+    });
   });
 });
+
+/** An open WatchChange stream. */
+interface Watch {
+  /** Resolves at the first message. */
+  readonly first: Promise<void>;
+  /** Resolves when the stream ends: with its error, or `undefined` when it completed. */
+  readonly ended: Promise<ServiceError | undefined>;
+  cancel(): void;
+}
+
+function watch(address: string, token: string, generation: string): Watch {
+  const api = clusterApiGrpc(loadClusterApiPackageDefinition()) as unknown as Record<
+    string,
+    typeof Client
+  >;
+  const client = new api.ChangeService!(address, channelCredentials.createInsecure());
+  const md = new Metadata();
+  md.set('authorization', `Bearer ${token}`);
+  const stream = (
+    client as unknown as {
+      watchChange(req: object, md: Metadata, o: CallOptions): ClientReadableStream<unknown>;
+    }
+  ).watchChange({ generation }, md, { deadline: Date.now() + 20_000 });
+  const first = new Promise<void>((resolve) => stream.once('data', () => resolve()));
+  const ended = new Promise<ServiceError | undefined>((resolve) => {
+    stream.on('error', (err: ServiceError) => {
+      client.close();
+      resolve(err.code === status.CANCELLED ? undefined : err);
+    });
+    stream.on('end', () => {
+      client.close();
+      resolve(undefined);
+    });
+  });
+  return { first, ended, cancel: () => stream.cancel() };
+}

@@ -11,7 +11,7 @@ import { applyAsAdmin, labCluster } from './support/documents.js';
 
 // FilerService CreateJoinToken and JoinFiler over gRPC against a control service on the lab
 // cluster: a join registers a new filer (one generation, one audit row) and records where its
-// agent listens; every refusal writes nothing and leaves the token as it was.
+// agent listens; a refusal writes nothing but, once the token's secret matched, spends the token.
 
 const FILER4_ETHS = [
   { name: 'eth0', mac: '00:00:5e:00:53:40' },
@@ -77,16 +77,30 @@ function codeOf(result: CallResult<unknown>): { status: string; message: string 
   };
 }
 
-/** Calls `work`, expects `code`, and that nothing was written. */
+/**
+ * Calls `work`, expects `code`, and that nothing was written but the token's spending when
+ * `spends` (a refusal after the token's secret matched).
+ */
 async function refused(
   work: () => Promise<CallResult<unknown>>,
   code: keyof typeof status,
+  spends = false,
 ): Promise<CallResult<unknown>> {
   const before = await writes();
   const result = await work();
   expect(codeOf(result)).toMatchObject({ status: code });
-  expect(await writes()).toEqual(before);
+  expect(await writes()).toEqual({ ...before, used: before.used + (spends ? 1 : 0) });
   return result;
+}
+
+async function filerState(filer: string): Promise<Record<string, unknown>> {
+  const [rows] = await sql.query<RowDataPacket[]>(
+    `SELECT agent_address, state, CAST(observed_generation AS CHAR) AS observed,
+            CAST(desired_generation AS CHAR) AS desired
+       FROM filer_state WHERE filer = ?`,
+    [filer],
+  );
+  return { ...rows[0] };
 }
 
 beforeAll(async () => {
@@ -193,7 +207,7 @@ describe('FilerService/JoinFiler', () => {
     expect(again.err?.details).toMatch(/used by filer filer5/);
   });
 
-  it('refuses a token minted for another filer, and leaves it usable by that filer', async () => {
+  it('refuses a token minted for another filer with UNAUTHENTICATED, and spends it', async () => {
     const token = await joinToken('filer6');
     const request = {
       joinToken: token,
@@ -201,9 +215,10 @@ describe('FilerService/JoinFiler', () => {
       interfaces: [{ name: 'eth0', mac: '00:00:5e:00:53:70' }],
       agentAddress: '198.51.100.70:7401',
     };
-    const other = await refused(() => join(request), 'UNAUTHENTICATED');
-    expect(other.err?.details).toMatch(/for filer filer6/);
-    expect(codeOf(await join({ ...request, name: 'filer6' }))).toMatchObject({ status: 'OK' });
+    const other = await refused(() => join(request), 'UNAUTHENTICATED', true);
+    expect(other.err?.details).toMatch(/minted for filer filer6, not "filer7"/);
+    const spent = await refused(() => join({ ...request, name: 'filer6' }), 'UNAUTHENTICATED');
+    expect(spent.err?.details).toMatch(/spent at .* by a join that was refused/);
   });
 
   it('refuses an expired token with UNAUTHENTICATED', async () => {
@@ -243,7 +258,7 @@ describe('FilerService/JoinFiler', () => {
     );
   });
 
-  it('refuses interfaces that differ from the stored filer with FAILED_PRECONDITION, and keeps the token', async () => {
+  it('refuses interfaces that differ from the stored filer with FAILED_PRECONDITION without quoting the stored MAC, and spends the token', async () => {
     const token = await joinToken('filer1');
     const interfaces = FILER1_ETHS.map((i) =>
       i.name === 'eth2' ? { ...i, mac: '00:00:5e:00:53:99' } : i,
@@ -254,13 +269,33 @@ describe('FilerService/JoinFiler', () => {
       interfaces,
       agentAddress: '198.51.100.11:7401',
     };
-    const differs = await refused(() => join(request), 'FAILED_PRECONDITION');
+    const differs = await refused(() => join(request), 'FAILED_PRECONDITION', true);
     expect(differs.details?.violations.map((v) => v.field)).toEqual(['interfaces[2].mac']);
+    expect(JSON.stringify([differs.err?.details, differs.details])).not.toContain(
+      '00:00:5e:00:53:12',
+    );
     expect((await agentAddressOf('filer1')) ?? null).toBeNull();
+    // The refusal spent the token: the stored interfaces cannot be probed with it.
+    const again = await refused(
+      () => join({ ...request, interfaces: FILER1_ETHS }),
+      'UNAUTHENTICATED',
+    );
+    expect(again.err?.details).toMatch(/by a join that was refused/);
+  });
 
-    // The same token then joins the filer as it is stored: no new generation, one audit row.
+  it('re-joins a stored filer with a token minted for it: no new generation, one audit row, observed reset', async () => {
+    const token = await joinToken('filer1');
+    // What an earlier agent reported applied must not count for the new one.
+    await sql.query(
+      "UPDATE filer_state SET observed_generation = desired_generation, observed_hash = desired_hash, state = 'applied' WHERE filer = 'filer1'",
+    );
     const before = await writes();
-    const rejoined = await join({ ...request, interfaces: FILER1_ETHS });
+    const rejoined = await join({
+      joinToken: token,
+      name: 'filer1',
+      interfaces: FILER1_ETHS,
+      agentAddress: '198.51.100.11:7401',
+    });
     expect(codeOf(rejoined)).toMatchObject({ status: 'OK' });
     expect(rejoined.res).toMatchObject({ registered: false, generation: before.generation });
     expect(await writes()).toEqual({ ...before, audit: before.audit + 1, used: before.used + 1 });
@@ -269,10 +304,36 @@ describe('FilerService/JoinFiler', () => {
       target: 'filer filer1',
       generation: null,
     });
+    expect(await filerState('filer1')).toMatchObject({
+      agent_address: '198.51.100.11:7401',
+      observed: '0',
+    });
+  });
+
+  it('refuses a token for any filer on a stored filer with ALREADY_EXISTS, keeps its agent address, and spends the token', async () => {
+    // H1: an any-filer token, the victim's real MACs, the attacker's address.
+    const token = await joinToken();
+    const stateBefore = await filerState('filer1');
+    const takeover = await refused(
+      () =>
+        join({
+          joinToken: token,
+          name: 'filer1',
+          interfaces: FILER1_ETHS,
+          agentAddress: '203.0.113.66:7401',
+        }),
+      'ALREADY_EXISTS',
+      true,
+    );
+    expect(takeover.details?.violations.map((v) => v.field)).toEqual(['name']);
+    expect(takeover.err?.details).toMatch(
+      /a token minted for it \(vsnet filer join-token --filer filer1\)/,
+    );
+    expect(await filerState('filer1')).toEqual(stateBefore);
     expect(await agentAddressOf('filer1')).toBe('198.51.100.11:7401');
   });
 
-  it('refuses a MAC of another filer with ALREADY_EXISTS and a bad agent address with INVALID_ARGUMENT', async () => {
+  it('refuses a MAC another filer has with ALREADY_EXISTS without naming that filer, and the spent token cannot probe again', async () => {
     const token = await joinToken();
     const request = {
       joinToken: token,
@@ -280,15 +341,29 @@ describe('FilerService/JoinFiler', () => {
       interfaces: [{ name: 'eth0', mac: '00:00:5e:00:53:10' }],
       agentAddress: '198.51.100.100:7401',
     };
-    await refused(() => join(request), 'ALREADY_EXISTS');
+    const probe = await refused(() => join(request), 'ALREADY_EXISTS', true);
+    expect(probe.details?.violations.map((v) => v.field)).toEqual(['interfaces[0].mac']);
+    expect(JSON.stringify([probe.err?.details, probe.details])).not.toMatch(/filer1|eth0 /);
+    // A second probe with another MAC gets no further than the token.
+    const second = await refused(
+      () => join({ ...request, interfaces: [{ name: 'eth0', mac: '00:00:5e:00:53:11' }] }),
+      'UNAUTHENTICATED',
+    );
+    expect(second.err?.details).toMatch(/by a join that was refused/);
+  });
+
+  it('refuses a bad agent address with INVALID_ARGUMENT and spends the token', async () => {
+    const token = await joinToken();
     const address = await refused(
       () =>
         join({
-          ...request,
+          joinToken: token,
+          name: 'filer10',
           interfaces: [{ name: 'eth0', mac: '00:00:5e:00:53:a0' }],
           agentAddress: '198.51.100.100',
         }),
       'INVALID_ARGUMENT',
+      true,
     );
     expect(address.details?.violations.map((v) => v.field)).toEqual(['agentAddress']);
   });

@@ -30,6 +30,14 @@ function unavailable(): grpc.ServiceError {
   });
 }
 
+function refusedWith(code: grpc.status, details: string): grpc.ServiceError {
+  return Object.assign(new Error(`${code} ${grpc.status[code]}: ${details}`), {
+    code,
+    details,
+    metadata: new grpc.Metadata(),
+  });
+}
+
 describe('discoverInterfaces', () => {
   it('reports the eth# links of the filer namespace with their MACs, in number order', async () => {
     const driver = createDryRunDriver({ physicalLinks: ['eth10', 'eth1', 'eth0', 'eth2'] });
@@ -152,5 +160,66 @@ describe('FilerJoiner', () => {
     await loop;
     expect(Date.now() - started).toBeLessThan(1_000);
     expect(logs.filter((l) => l.level === 'warn')).toHaveLength(1);
+  });
+
+  it.each([
+    [grpc.status.UNAUTHENTICATED, 'the join token is unknown; ask an administrator for a new one'],
+    [
+      grpc.status.UNAUTHENTICATED,
+      'the join token was used by filer filer9 at 2026-01-01T00:00:00.000Z; a join token works once',
+    ],
+    [grpc.status.ALREADY_EXISTS, 'name: filer filer4 is in the cluster already'],
+    [grpc.status.INVALID_ARGUMENT, 'agentAddress: "x" is not an address'],
+  ])('stops after a refusal for good (%s), logging it as an error', async (code, details) => {
+    let calls = 0;
+    await joiner(() => {
+      calls++;
+      return Promise.reject(refusedWith(code, details));
+    }).start('198.51.100.40:7401');
+    expect(calls).toBe(1);
+    expect(logs.at(-1)).toMatchObject({ level: 'error' });
+    expect(logs.at(-1)?.msg).toMatch(/^join refused: [A-Z_]+: .*; not retrying: /);
+    // Nothing recorded: a restart with a new token joins.
+    let again = 0;
+    await joiner(() => {
+      again++;
+      return Promise.resolve(ANSWER);
+    }).start('198.51.100.40:7401');
+    expect(again).toBe(1);
+  });
+
+  it('keeps retrying while the cluster is not initialized (FAILED_PRECONDITION)', async () => {
+    let calls = 0;
+    await joiner(() => {
+      calls++;
+      return calls === 1
+        ? Promise.reject(
+            refusedWith(grpc.status.FAILED_PRECONDITION, 'the cluster is not initialized'),
+          )
+        : Promise.resolve(ANSWER);
+    }).start('198.51.100.40:7401');
+    expect(calls).toBe(2);
+    expect(logs.at(-1)).toMatchObject({ msg: 'joined' });
+  });
+
+  it('takes "used by filer <this filer>" for its own join whose answer was lost, and records it', async () => {
+    let calls = 0;
+    const call: JoinCall = () => {
+      calls++;
+      return calls === 1
+        ? Promise.reject(unavailable())
+        : Promise.reject(
+            refusedWith(
+              grpc.status.UNAUTHENTICATED,
+              'the join token was used by filer FILER4 at 2026-01-01T00:00:00.000Z; a join token works once, ask an administrator for a new one',
+            ),
+          );
+    };
+    await joiner(call).start('198.51.100.40:7401');
+    expect(calls).toBe(2);
+    expect(logs.at(-1)).toMatchObject({ level: 'info', msg: 'joined' });
+    await joiner(call).start('198.51.100.40:7401');
+    expect(calls).toBe(2);
+    expect(logs.at(-1)).toMatchObject({ msg: 'joined already', joinToken: '7' });
   });
 });

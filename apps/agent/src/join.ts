@@ -9,6 +9,7 @@ import {
 } from '../../../libs/contracts/src/cluster-api.js';
 import type { JoinFilerRequest } from '../../../libs/contracts/src/generated/vsnet/v1/JoinFilerRequest.js';
 import type { JoinFilerResponse__Output } from '../../../libs/contracts/src/generated/vsnet/v1/JoinFilerResponse.js';
+import { tlsChannelCredentials } from '../../../libs/contracts/src/tls.js';
 import { AtomicFile } from './atomic-file.js';
 import type { AtomicFileSystem } from './atomic-file.js';
 import type { JoinConfig } from './config.js';
@@ -66,10 +67,20 @@ function ethNumber(name: string): number {
   return Number(ETH.exec(name)?.[1] ?? 0);
 }
 
-/** A JoinFiler caller over an insecure channel to `controlServer`, and how to close it. */
-export function grpcJoinCall(controlServer: string): { call: JoinCall; close: () => void } {
+/**
+ * A JoinFiler caller of `controlServer`, and how to close it: over TLS trusting `controlCa`
+ * when given (VSNET_CONTROL_TLS_CA), in plaintext otherwise. The join token travels in the
+ * request, so only a TLS channel keeps it from the network.
+ */
+export function grpcJoinCall(
+  controlServer: string,
+  controlCa?: Buffer,
+): { call: JoinCall; close: () => void } {
   const { FilerService } = clusterApiGrpc(loadClusterApiPackageDefinition());
-  const client = new FilerService(controlServer, grpc.credentials.createInsecure());
+  const client = new FilerService(
+    controlServer,
+    tlsChannelCredentials(controlCa === undefined ? undefined : { ca: controlCa }),
+  );
   return {
     call: (request, deadline) =>
       new Promise((resolve, reject) => {
@@ -111,9 +122,12 @@ export interface JoinerOptions {
 /**
  * Registers this agent's filer with the control service (FilerService/JoinFiler): reports the
  * filer's name, its physical interfaces and the address to dial the agent at, with the join
- * token. Every failure is logged in one line and retried after a wait that doubles up to
- * `maxDelayMs`, until the join succeeds or the agent stops. A success is recorded in the state
- * folder, and a later start with the same token does not call again (the token works once).
+ * token. A failure that may pass (unreachable, deadline, cluster not initialized yet) is logged
+ * in one line and retried after a wait that doubles up to `maxDelayMs`, until the join succeeds
+ * or the agent stops; a refusal for good (bad or spent token, bad request) is logged as an error
+ * and ends the loop. A success is recorded in the state folder, and a later start with the same
+ * token does not call again (the token works once); the answer "used by filer <this filer>"
+ * counts as a success, since it is this agent's own join whose answer was lost.
  */
 export class FilerJoiner {
   private readonly record: AtomicFile;
@@ -158,19 +172,11 @@ export class FilerJoiner {
         if (this.stopping.signal.aborted) {
           return;
         }
-        await this.record.write(
-          `${JSON.stringify(
-            {
-              tokenId,
-              filer: answer.filer?.name ?? this.options.filer,
-              controlServer: join.controlServer,
-              agentAddress,
-              generation: answer.generation,
-              at: new Date().toISOString(),
-            } satisfies JoinRecord,
-            null,
-            2,
-          )}\n`,
+        await this.remember(
+          tokenId,
+          answer.filer?.name ?? this.options.filer,
+          agentAddress,
+          answer.generation,
         );
         logger.info('joined', {
           controlServer: join.controlServer,
@@ -180,6 +186,24 @@ export class FilerJoiner {
         });
         return;
       } catch (err) {
+        const outcome = outcomeOf(err, this.options.filer);
+        if (outcome === 'joined-before') {
+          // An earlier attempt joined but its answer was lost (deadline, broken connection).
+          await this.remember(tokenId, this.options.filer, agentAddress, '');
+          logger.info('joined', {
+            controlServer: join.controlServer,
+            agentAddress,
+            note: 'an earlier attempt joined; its answer was lost',
+          });
+          return;
+        }
+        if (outcome === 'refused') {
+          logger.error(
+            `join refused: ${describe(err)}; not retrying: fix the agent's settings or mint a new join token and restart the agent`,
+            { controlServer: join.controlServer },
+          );
+          return;
+        }
         const waitMs = this.delay(attempt);
         logger.warn(
           `join failed (attempt ${attempt}): ${describe(err)}; retrying in ${Math.round(waitMs / 100) / 10}s`,
@@ -188,6 +212,29 @@ export class FilerJoiner {
         await sleep(waitMs, undefined, { signal: this.stopping.signal }).catch(() => undefined);
       }
     }
+  }
+
+  /** Records the join in the state folder, so a restart does not present the token again. */
+  private async remember(
+    tokenId: string,
+    filer: string,
+    agentAddress: string,
+    generation: string,
+  ): Promise<void> {
+    await this.record.write(
+      `${JSON.stringify(
+        {
+          tokenId,
+          filer,
+          controlServer: this.options.join.controlServer,
+          agentAddress,
+          generation,
+          at: new Date().toISOString(),
+        } satisfies JoinRecord,
+        null,
+        2,
+      )}\n`,
+    );
   }
 
   private async attempt(agentAddress: string): Promise<JoinFilerResponse__Output> {
@@ -233,6 +280,41 @@ export class FilerJoiner {
       return undefined;
     }
   }
+}
+
+/**
+ * Answers the control service gives for good: the token is bad or spent (a refused join spends
+ * it), or the request is wrong in a way the same request will not mend. FAILED_PRECONDITION is
+ * not among them: before the cluster exists a join is refused that way and keeps its token.
+ */
+const REFUSALS: ReadonlySet<grpc.status> = new Set([
+  grpc.status.UNAUTHENTICATED,
+  grpc.status.INVALID_ARGUMENT,
+  grpc.status.ALREADY_EXISTS,
+  grpc.status.PERMISSION_DENIED,
+  grpc.status.NOT_FOUND,
+  grpc.status.OUT_OF_RANGE,
+  grpc.status.UNIMPLEMENTED,
+]);
+
+/**
+ * What a failed attempt means: this filer joined with the token already (an earlier attempt
+ * whose answer was lost: the control service says the token "was used by filer <this filer>"),
+ * a refusal that retrying cannot change, or a failure worth retrying.
+ */
+function outcomeOf(err: unknown, filer: string): 'joined-before' | 'refused' | 'retry' {
+  if (typeof err !== 'object' || err === null || !('code' in err)) {
+    return 'retry';
+  }
+  const e = err as grpc.ServiceError;
+  if (!REFUSALS.has(e.code)) {
+    return 'retry';
+  }
+  const usedBy = /^the join token was used by filer (\S+) at /.exec(e.details ?? '')?.[1];
+  if (e.code === grpc.status.UNAUTHENTICATED && usedBy?.toLowerCase() === filer.toLowerCase()) {
+    return 'joined-before';
+  }
+  return 'refused';
 }
 
 /** A failed attempt in a few words: the gRPC status and the server's sentence. */

@@ -50,7 +50,12 @@ export function registerFilerAgentCommands(filer: Command, io: CliIo): void {
       .description(
         "mint a one-use token a filer's agent joins the cluster with (printed only this once)",
       )
-      .addOption(new Option('--filer <name>', 'the only filer name it may join as (default: any)'))
+      .addOption(
+        new Option(
+          '--filer <name>',
+          'the only filer name it may join as; needed to re-join a filer the cluster has (default: any new filer)',
+        ),
+      )
       .addOption(
         new Option('--ttl <duration>', 'how long it stays valid (30m, 1h, 2d)')
           .default(3600, '1h')

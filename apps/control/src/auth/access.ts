@@ -24,7 +24,8 @@ export const JOIN_TOKEN: Access = { kind: 'join-token' };
 
 /**
  * The principal an RPC with {@link JOIN_TOKEN} access runs as until its handler authenticated
- * the join token: no role, so nothing that checks a principal lets it through.
+ * the join token. Its `role` only fills the type: {@link allows} refuses it every access,
+ * READ included.
  */
 export const JOIN_TOKEN_HOLDER: PrincipalView = {
   name: 'join-token',
@@ -42,6 +43,10 @@ export function vsvrNetwork(vsvr: string): Access {
  * (the model keeps vsvr names unique that way).
  */
 export function allows(principal: PrincipalView, access: Access): boolean {
+  // Its role is a placeholder: a join token holder is not a principal and may read nothing.
+  if (principal === JOIN_TOKEN_HOLDER) {
+    return false;
+  }
   switch (access.kind) {
     case 'read':
       return true;

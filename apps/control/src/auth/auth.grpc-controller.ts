@@ -150,7 +150,7 @@ function roleFromWire(role: Role__Output): PrincipalRole {
   }
 }
 
-/** `0`: never expires. A time beyond what a Date holds is refused like any bad value. */
+/** `0`: never expires. A time beyond what a Date holds is refused here, one too far ahead by the store. */
 function expiryFromWire(expiresUnixMs: string): Date | null {
   if (expiresUnixMs === '0' || expiresUnixMs === '') {
     return null;

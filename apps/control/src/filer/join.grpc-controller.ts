@@ -2,7 +2,7 @@ import { status } from '@grpc/grpc-js';
 import type { Metadata } from '@grpc/grpc-js';
 import { Controller, Optional } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
-import { joinFiler } from '@vsnet/model';
+import { EditRefusal, joinFiler } from '@vsnet/model';
 import type { AuditedCaller } from '@vsnet/store';
 import { ClusterStateStore, JoinStore, JoinTokenRejected } from '@vsnet/store';
 import { DataSource } from 'typeorm';
@@ -23,9 +23,10 @@ const SERVICE = 'FilerService';
  * vsnet.v1.FilerService's join RPCs. CreateJoinToken mints a one-time secret (cluster NETWORK).
  * JoinFiler is the one RPC without a bearer token (access JOIN_TOKEN): the join token in the
  * request is checked first, so nothing about the cluster is revealed to a caller without a
- * valid one; then one cluster edit registers the filer (or checks it against the stored one),
- * uses the token up and records the agent's address, all in one transaction; then the filer's
- * spec is queued for its agent.
+ * valid one; then one cluster edit registers the filer (or, with a token minted for its name,
+ * checks it against the stored one), uses the token up and records the agent's address, all in
+ * one transaction; then the filer's spec is queued for its agent. A join refused after the
+ * token's secret matched spends the token all the same.
  */
 @Controller()
 export class JoinGrpcController {
@@ -67,7 +68,9 @@ export class JoinGrpcController {
   ): Promise<JoinFilerResponse> {
     const rpc = rpcCall(SERVICE, 'JoinFiler', req, md, call);
     return this.gate.run(rpc, JOIN_TOKEN, async (caller) => {
-      const token = await this.authenticated(() => this.joins.check(req.joinToken, req.name));
+      const token = await this.authenticated(req.joinToken, () =>
+        this.joins.check(req.joinToken, req.name),
+      );
       // Audit rows name the token the join was authorized by: the agent has no principal.
       const joiner: AuditedCaller = {
         principal: `join-token ${token.id}`,
@@ -82,30 +85,33 @@ export class JoinGrpcController {
           ...(i.mtu !== undefined ? { mtu: i.mtu } : {}),
         })),
         agentAddress: req.agentAddress,
+        tokenFiler: token.filer,
       };
       // What the edit planned, for the token's use in the same transaction.
       let joined: { filer: string; summary: string } | undefined;
-      const done = await this.authenticated(() =>
-        this.store.edit(
-          (current) => {
-            const planned = joinFiler(current, input);
-            joined = { filer: planned.result.name, summary: planned.after };
-            return planned;
-          },
-          joiner,
-          async (manager, written) => {
-            if (joined === undefined) {
-              throw new Error('the join edit ran no plan');
-            }
-            const agentAddress = input.agentAddress.trim();
-            await this.joins.useUp(
-              manager,
-              req.joinToken,
-              { ...joined, agentAddress },
-              joiner,
-              written,
-            );
-          },
+      const done = await this.spentOnRefusal(req.joinToken, () =>
+        this.authenticated(req.joinToken, () =>
+          this.store.edit(
+            (current) => {
+              const planned = joinFiler(current, input);
+              joined = { filer: planned.result.name, summary: planned.after };
+              return planned;
+            },
+            joiner,
+            async (manager, written) => {
+              if (joined === undefined) {
+                throw new Error('the join edit ran no plan');
+              }
+              const agentAddress = input.agentAddress.trim();
+              await this.joins.useUp(
+                manager,
+                req.joinToken,
+                { ...joined, agentAddress },
+                joiner,
+                written,
+              );
+            },
+          ),
         ),
       );
       const filer = done.result.name;
@@ -118,13 +124,36 @@ export class JoinGrpcController {
     });
   }
 
-  /** Runs `work`, answering UNAUTHENTICATED when it rejects the join token. */
-  private async authenticated<T>(work: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `work`, answering UNAUTHENTICATED when it rejects the join token. A token minted for
+   * another filer matched its secret: it is spent, like any join refused past that point.
+   */
+  private async authenticated<T>(secret: string, work: () => Promise<T>): Promise<T> {
     try {
       return await work();
     } catch (error) {
       if (error instanceof JoinTokenRejected) {
+        if (error.why === 'other-filer') {
+          await this.joins.spend(secret);
+        }
         throw plainStatus(status.UNAUTHENTICATED, error.message);
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Runs the join edit; when the cluster refuses it (any EditRefusal), spends the token in a
+   * transaction of its own before answering, so a token holder cannot probe which names, MACs
+   * and interfaces the cluster stores with one token. A join before the cluster exists learns
+   * nothing about it and keeps its token: the agent retries until the cluster is applied.
+   */
+  private async spentOnRefusal<T>(secret: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof EditRefusal && error.reason !== 'cluster.uninitialized') {
+        await this.joins.spend(secret);
       }
       throw error;
     }

@@ -33,6 +33,7 @@ function join(overrides: Partial<JoinFilerInput>): JoinFilerInput {
     name: 'filer1',
     interfaces: FILER1_ETHS,
     agentAddress: '198.51.100.7:7401',
+    tokenFiler: 'filer1',
     ...overrides,
   };
 }
@@ -42,6 +43,7 @@ describe('joinFiler', () => {
     const input = join({
       name: 'filer3',
       interfaces: [{ name: 'eth0', mac: '02:00:00:00:00:30' }],
+      tokenFiler: '',
     });
     const planned = joinFiler(withMacs(), input);
     expect(planned.after).toBe('filer3: eth0 02:00:00:00:00:30; agent at 198.51.100.7:7401');
@@ -61,6 +63,46 @@ describe('joinFiler', () => {
     expect(planned.after).toBe(
       'filer1: eth0 02:00:00:00:00:10, eth1 02:00:00:00:00:11, mgmt0, data0; agent at 198.51.100.7:7401',
     );
+  });
+
+  it('refuses a known filer joining with a token for any filer with ALREADY_EXISTS', () => {
+    const r = refusalOf(() => joinFiler(withMacs(), join({ tokenFiler: '' })));
+    expect(r.kind).toBe('already-exists');
+    expect(r.violations.map((v) => v.field)).toEqual(['name']);
+    expect(r.message).toMatch(/token minted for it \(vsnet filer join-token --filer filer1\)/);
+  });
+
+  it('refuses a new filer reporting another filer’s MAC with ALREADY_EXISTS, naming neither', () => {
+    const r = refusalOf(() =>
+      joinFiler(
+        withMacs(),
+        join({
+          name: 'filer3',
+          tokenFiler: '',
+          interfaces: [{ name: 'eth0', mac: '02-00-00-00-00-11' }],
+        }),
+      ),
+    );
+    expect(r.kind).toBe('already-exists');
+    expect(r.violations.map((v) => v.field)).toEqual(['interfaces[0].mac']);
+    expect(r.message).not.toMatch(/filer1|eth1/);
+  });
+
+  it('never quotes the stored MAC when a known filer reports another', () => {
+    const r = refusalOf(() =>
+      joinFiler(
+        withMacs(),
+        join({
+          interfaces: [
+            { name: 'eth0', mac: '02:00:00:00:00:99' },
+            { name: 'eth1', mac: '02:00:00:00:00:11' },
+          ],
+        }),
+      ),
+    );
+    expect(r.message).toContain('02:00:00:00:00:99');
+    expect(r.message).not.toContain('02:00:00:00:00:10');
+    expect(r.violations.map((v) => v.description).join(' ')).not.toContain('02:00:00:00:00:10');
   });
 
   it.each<[string, PhysicalInterfaceInput[], string]>([

@@ -14,6 +14,12 @@ export interface JoinFilerInput {
   readonly interfaces: readonly PhysicalInterfaceInput[];
   /** `host:port` the control service dials the agent at. */
   readonly agentAddress: string;
+  /**
+   * The filer name the join token was minted for; '' for a token any new filer may use. Only a
+   * token minted for a filer's name may join a filer the cluster already has: the administrator
+   * who minted it agreed that whoever holds it becomes that filer's agent.
+   */
+  readonly tokenFiler: string;
 }
 
 /** Longest agent address (its column, `filer_state.agent_address`). */
@@ -22,10 +28,14 @@ const HOST_PORT = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9
 
 /**
  * A filer joining through its agent: a new filer is registered with the interfaces it reports
- * ({@link registerFiler}, whose refusals apply); a known one keeps the stored document, and its
- * physical interfaces must be the ones it reports (same `eth#` names, same MACs) —
- * FAILED_PRECONDITION otherwise, since the stored filer would not match the machine. The
- * result is the filer as stored after the join; the audit summary adds the agent's address.
+ * ({@link registerFiler}, whose refusals apply; a MAC another filer has is ALREADY_EXISTS). A
+ * known one needs a token minted for its name (ALREADY_EXISTS otherwise: an any-filer token
+ * would let its holder take over any filer's agent address); it keeps the stored document, and
+ * its physical interfaces must be the ones it reports (same `eth#` names, same MACs) —
+ * FAILED_PRECONDITION otherwise, since the stored filer would not match the machine. Refusals
+ * never quote a stored MAC: the caller holds a join token, not a principal that may read the
+ * cluster. The result is the filer as stored after the join; the audit summary adds the
+ * agent's address.
  */
 export function joinFiler(
   current: ClusterDocument | undefined,
@@ -36,8 +46,17 @@ export function joinFiler(
   const name = requireText(input.name, 'name', 'the joining filer’s name').trim();
   const stored = document.filers[findFiler(document, name)];
   if (stored === undefined) {
+    checkMacsUnused(document, input.interfaces);
     const planned = registerFiler(document, { name, interfaces: input.interfaces });
     return { ...planned, after: `${planned.after}; agent at ${agentAddress}` };
+  }
+  if (input.tokenFiler.trim().toLowerCase() !== stored.name.toLowerCase()) {
+    throw EditRefusal.field(
+      'already-exists',
+      'name',
+      `filer ${stored.name} is in the cluster already and this join token only registers a new filer; to join ${stored.name} again, ask an administrator for a token minted for it (vsnet filer join-token --filer ${stored.name})`,
+      'name.duplicate',
+    );
   }
   checkSameInterfaces(stored, input.interfaces);
   return {
@@ -66,6 +85,31 @@ function requireAgentAddress(value: string): string {
     );
   }
   return text;
+}
+
+/**
+ * Refuses a reported MAC that another filer's interface has, without saying which filer (the
+ * model's own duplicate check would name it and its interface).
+ */
+function checkMacsUnused(
+  document: ClusterDocument,
+  reported: readonly PhysicalInterfaceInput[],
+): void {
+  const stored = new Set(
+    document.filers.flatMap((f) => f.interfaces.map((i) => normalizeMac(i.mac ?? '') ?? '')),
+  );
+  stored.delete('');
+  reported.forEach((i, k) => {
+    const mac = normalizeMac(i.mac);
+    if (mac !== undefined && stored.has(mac)) {
+      throw EditRefusal.field(
+        'already-exists',
+        `interfaces[${k}].mac`,
+        `${mac} is already a MAC of a filer in the cluster; if this machine is that filer, join it under that filer's name with a token minted for it`,
+        'mac.duplicate',
+      );
+    }
+  });
 }
 
 /** Refuses unless `reported` lists exactly the stored filer's physical interfaces and MACs. */
@@ -125,7 +169,7 @@ function checkSameInterfaces(
       throw EditRefusal.field(
         'failed-precondition',
         `interfaces[${k}].mac`,
-        `filer ${stored.name}'s ${ifname} is stored with MAC ${storedMac || '(none)'}, not ${mac}; if this is another machine, join it under another name, otherwise correct the stored MAC first`,
+        `filer ${stored.name}'s ${ifname} is stored with another MAC than ${mac}; if this is another machine, join it under another name, otherwise correct the stored MAC first`,
         'filer.interfaces-differ',
       );
     }

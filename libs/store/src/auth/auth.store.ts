@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { EditRefusal } from '@vsnet/model';
+import { In } from 'typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditEntity } from '../entities/audit.entity.js';
 import { ClusterEntity } from '../entities/cluster.entity.js';
@@ -46,6 +47,12 @@ const CLUSTER_ROW_ID = 1;
 
 /** Longest token description (its column). */
 export const TOKEN_DESCRIPTION_LENGTH = 63;
+
+/**
+ * Latest expiry a token may have, from now: about ten years. Beyond it an expiry is almost
+ * surely a unit mistake (seconds for milliseconds), and a DATETIME cannot hold past year 9999.
+ */
+export const MAX_TOKEN_LIFETIME_MS = 3653 * 24 * 3600 * 1000;
 
 /**
  * Principals, their grants and bearer tokens. Every change writes its audit row in the same
@@ -127,18 +134,32 @@ export class AuthStore {
         'only a vsvr-scoped NETWORK principal has vsvrs; drop them or choose that role',
       );
     }
+    const duplicate = (): EditRefusal =>
+      EditRefusal.field(
+        'already-exists',
+        'name',
+        `a principal named "${name}" exists; choose another name`,
+        'principal.duplicate',
+      );
     return inTransaction(this.dataSource, async (manager) => {
+      if (vsvrs.length > 0) {
+        // Holds off a commit that deletes a scope vsvr (and its grants) until this one is done,
+        // so no grant outlives its vsvr (see dropGrantsOfRemovedVsvrs).
+        await manager.query('SELECT id FROM cluster WHERE id = ? LOCK IN SHARE MODE', [
+          CLUSTER_ROW_ID,
+        ]);
+      }
       const scope = await this.resolveVsvrs(manager, vsvrs);
       if ((await manager.count(PrincipalEntity, { where: { name } })) > 0) {
-        throw EditRefusal.field(
-          'already-exists',
-          'name',
-          `a principal named "${name}" exists; choose another name`,
-          'principal.duplicate',
-        );
+        throw duplicate();
       }
       const createdAt = new Date();
-      const inserted = await manager.insert(PrincipalEntity, { name, createdAt });
+      // A concurrent create of the same name passes the count above too; the unique key decides.
+      const inserted = await manager
+        .insert(PrincipalEntity, { name, createdAt })
+        .catch((error: unknown) => {
+          throw driverCode(error) === 'ER_DUP_ENTRY' ? duplicate() : error;
+        });
       const id = Number((inserted.identifiers[0] as { id: number }).id);
       await manager.insert(PrincipalGrantEntity, grantsOf(id, role, scope));
       const view: PrincipalView = { name, role, vsvrs: scope, createdAt };
@@ -173,7 +194,8 @@ export class AuthStore {
 
   /**
    * Creates a token for `principalName`; the secret is returned here only. Refused: an unknown
-   * principal (NOT_FOUND), an expiry in the past (INVALID_ARGUMENT), a description too long.
+   * principal (NOT_FOUND), an expiry in the past or more than {@link MAX_TOKEN_LIFETIME_MS}
+   * away (INVALID_ARGUMENT), a description too long.
    */
   async createToken(
     principalName: string,
@@ -193,6 +215,13 @@ export class AuthStore {
         'invalid-argument',
         'expiresUnixMs',
         `${expiresAt.toISOString()} is in the past; give a time in the future, or 0 for a token that does not expire`,
+      );
+    }
+    if (expiresAt !== null && expiresAt.getTime() > Date.now() + MAX_TOKEN_LIFETIME_MS) {
+      throw EditRefusal.field(
+        'invalid-argument',
+        'expiresUnixMs',
+        `${expiresAt.toISOString()} is more than 10 years away; give milliseconds since the Unix epoch of an earlier time, or 0 for a token that does not expire`,
       );
     }
     return inTransaction(this.dataSource, async (manager) => {
@@ -290,6 +319,61 @@ export class AuthStore {
     });
     return [...resolved].sort();
   }
+}
+
+/**
+ * Drops every vsvr NETWORK grant on a vsvr that a commit removes (in `before`, not in `after`;
+ * names compared without regard to case, as access checks compare them), in the commit's
+ * transaction, and writes one audit row per principal whose scope shrank (no generation: it
+ * is not a change of the cluster). Without it a vsvr created later under the same name would
+ * give the deleted one's principals NETWORK on it. A principal that loses its last vsvr keeps
+ * only what every principal has: reads. (Refusing the deletion instead would leave the vsvr
+ * undeletable: no RPC edits a principal's scope.)
+ */
+export async function dropGrantsOfRemovedVsvrs(
+  manager: EntityManager,
+  before: readonly string[],
+  after: readonly string[],
+  caller: AuditedCaller,
+): Promise<void> {
+  const kept = new Set(after.map((name) => name.toLowerCase()));
+  const removed = new Set(
+    before.map((name) => name.toLowerCase()).filter((name) => !kept.has(name)),
+  );
+  if (removed.size === 0) {
+    return;
+  }
+  const grants = await manager.find(PrincipalGrantEntity, { where: { scopeKind: 'vsvr' } });
+  const dropped = grants.filter((g) => removed.has(g.scopeName.toLowerCase()));
+  if (dropped.length === 0) {
+    return;
+  }
+  for (const grant of dropped) {
+    await manager.delete(PrincipalGrantEntity, {
+      principalId: grant.principalId,
+      privilege: grant.privilege,
+      scopeKind: grant.scopeKind,
+      scopeName: grant.scopeName,
+    });
+  }
+  const ids = [...new Set(dropped.map((g) => g.principalId))];
+  const principals = await manager.find(PrincipalEntity, { where: { id: In(ids) } });
+  for (const principal of principals.sort((a, b) => a.name.localeCompare(b.name))) {
+    const own = grants.filter((g) => g.principalId === principal.id);
+    const left = own.filter((g) => !removed.has(g.scopeName.toLowerCase()));
+    const view = (scope: PrincipalGrantEntity[]): string =>
+      describePrincipal({ name: principal.name, createdAt: principal.createdAt, ...roleOf(scope) });
+    await audit(manager, caller, `principal ${principal.name}`, view(own), view(left));
+  }
+}
+
+function driverCode(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) {
+    return undefined;
+  }
+  const e = error as { code?: unknown; driverError?: { code?: unknown } };
+  const code = e.driverError?.code ?? e.code;
+  return typeof code === 'string' ? code : undefined;
 }
 
 function grantsOf(principalId: number, role: PrincipalRole, vsvrs: readonly string[]) {

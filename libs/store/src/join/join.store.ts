@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { EditRefusal, OBJECT_NAME_PATTERN } from '@vsnet/model';
+import { IsNull } from 'typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { secretMatches } from '../auth/bearer-token.js';
+import { secretMatches, tokenHash } from '../auth/bearer-token.js';
 import type { AuditedCaller, ClusterChange } from '../cluster-state/cluster-state.types.js';
 import { AuditEntity } from '../entities/audit.entity.js';
 import { ClusterEntity } from '../entities/cluster.entity.js';
@@ -55,6 +56,8 @@ export interface JoinRecord {
  * register its filer. Only their SHA-256 is stored (join-token.ts). Minting writes an audit row
  * and leaves the cluster generation alone; using one up happens inside the join's cluster edit
  * ({@link useUp}), so the token, the filer and the agent's address change together or not at all.
+ * A join refused after its secret matched spends the token anyway ({@link spend}), so one token
+ * buys one attempt, not unlimited probing of the cluster's filers and MACs.
  */
 export class JoinStore {
   constructor(private readonly dataSource: DataSource) {}
@@ -132,6 +135,24 @@ export class JoinStore {
   }
 
   /**
+   * Spends the token behind `secret` for a join that was refused after the secret matched, in a
+   * transaction of its own (the join's rolled back): `used_by` stays NULL, which is how a later
+   * attempt learns that the token went to a refused join. A token used or spent already, or a
+   * secret that is not a token's, changes nothing.
+   */
+  async spend(secret: string, now = new Date()): Promise<void> {
+    const id = joinTokenIdOf(secret);
+    if (id === undefined) {
+      return;
+    }
+    await this.dataSource.manager.update(
+      JoinTokenEntity,
+      { id, tokenHash: tokenHash(secret), usedAt: IsNull() },
+      { usedAt: now, usedBy: null },
+    );
+  }
+
+  /**
    * Uses `secret` up for `join`, in the join's cluster edit transaction (`manager`): locks the
    * token row and checks it again (two agents racing with one token: the second is refused),
    * marks it used, records the agent's address in `filer_state`, and writes the join's audit
@@ -154,13 +175,17 @@ export class JoinStore {
     // The pipeline's commit made the filer's row (desired generation and hash); this records
     // where its agent listens and that it has work pending (a filer without an agent is
     // `unreachable`), making the row if there is none yet, so the address is kept either way.
+    // What the previous agent reported applied says nothing about the new one: observed goes
+    // back to nothing, so the resync loop sees the filer behind and sends its spec even when
+    // the push after the join is lost.
     await manager.query(
       `INSERT INTO filer_state
          (filer, desired_generation, desired_hash, observed_generation, observed_hash, state,
           error, agent_address, updated_at)
        VALUES (?, 0, '', 0, '', 'pending', NULL, ?, ?)
        ON DUPLICATE KEY UPDATE agent_address = VALUES(agent_address), state = 'pending',
-         error = NULL, updated_at = VALUES(updated_at)`,
+         observed_generation = 0, observed_hash = '', error = NULL,
+         updated_at = VALUES(updated_at)`,
       [join.filer, join.agentAddress, now],
     );
     if (written.changes.length === 0) {
@@ -212,9 +237,13 @@ function checked(
     throw new JoinTokenRejected('unknown', `the join token is unknown; ${fresh}`);
   }
   if (row.usedAt !== null) {
+    // The agent (apps/agent/src/join.ts) reads "used by filer <name> at" to recognize its own
+    // join whose answer it lost: keep that wording.
     throw new JoinTokenRejected(
       'used',
-      `the join token was used by filer ${row.usedBy ?? '?'} at ${row.usedAt.toISOString()}; a join token works once, ${fresh}`,
+      row.usedBy === null
+        ? `the join token was spent at ${row.usedAt.toISOString()} by a join that was refused; a join token works once, ${fresh}`
+        : `the join token was used by filer ${row.usedBy} at ${row.usedAt.toISOString()}; a join token works once, ${fresh}`,
     );
   }
   if (row.expiresAt.getTime() <= now.getTime()) {
@@ -226,7 +255,7 @@ function checked(
   if (row.filer !== '' && row.filer.toLowerCase() !== filer.trim().toLowerCase()) {
     throw new JoinTokenRejected(
       'other-filer',
-      `the join token is for filer ${row.filer}, not "${filer}"; join as ${row.filer} or ${fresh}`,
+      `the join token was minted for filer ${row.filer}, not "${filer}", and is spent now; ${fresh}`,
     );
   }
   return {

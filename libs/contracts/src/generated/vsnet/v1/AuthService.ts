@@ -103,7 +103,7 @@ export interface AuthServiceClient extends grpc.Client {
   /**
    * Creates a bearer token for a principal; the secret is in this answer only.
    * Role: ROLE_CLUSTER_NETWORK. Errors: NOT_FOUND (principal), INVALID_ARGUMENT (`expiresUnixMs`
-   * in the past).
+   * in the past or more than 10 years ahead).
    */
   CreateToken(
     argument: _vsnet_v1_CreateTokenRequest,
@@ -128,7 +128,7 @@ export interface AuthServiceClient extends grpc.Client {
   /**
    * Creates a bearer token for a principal; the secret is in this answer only.
    * Role: ROLE_CLUSTER_NETWORK. Errors: NOT_FOUND (principal), INVALID_ARGUMENT (`expiresUnixMs`
-   * in the past).
+   * in the past or more than 10 years ahead).
    */
   createToken(
     argument: _vsnet_v1_CreateTokenRequest,
@@ -315,7 +315,7 @@ export interface AuthServiceHandlers extends grpc.UntypedServiceImplementation {
   /**
    * Creates a bearer token for a principal; the secret is in this answer only.
    * Role: ROLE_CLUSTER_NETWORK. Errors: NOT_FOUND (principal), INVALID_ARGUMENT (`expiresUnixMs`
-   * in the past).
+   * in the past or more than 10 years ahead).
    */
   CreateToken: grpc.handleUnaryCall<
     _vsnet_v1_CreateTokenRequest__Output,

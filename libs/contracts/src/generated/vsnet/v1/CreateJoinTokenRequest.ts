@@ -3,7 +3,7 @@
 
 export interface CreateJoinTokenRequest {
   /**
-   * The filer the token may join as; empty: any name.
+   * The filer the token may join as, new or existing; empty: any name of a new filer.
    */
   filer?: string;
   /**
@@ -14,7 +14,7 @@ export interface CreateJoinTokenRequest {
 
 export interface CreateJoinTokenRequest__Output {
   /**
-   * The filer the token may join as; empty: any name.
+   * The filer the token may join as, new or existing; empty: any name of a new filer.
    */
   filer: string;
   /**

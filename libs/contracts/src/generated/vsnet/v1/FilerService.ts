@@ -47,7 +47,9 @@ import type {
 export interface FilerServiceClient extends grpc.Client {
   /**
    * Mints a join token: a secret an agent presents once to JoinFiler. Stored hashed; shown in
-   * this answer only.
+   * this answer only. A token minted for a filer's name may join that filer whether or not the
+   * cluster has it (re-joining an existing filer takes over its agent address); a token for any
+   * name (empty `filer`) only registers a new filer.
    * Role: ROLE_CLUSTER_NETWORK. Errors: INVALID_ARGUMENT (`ttlSeconds` above 7 days, `filer` not a
    * filer name).
    */
@@ -73,7 +75,9 @@ export interface FilerServiceClient extends grpc.Client {
   ): grpc.ClientUnaryCall;
   /**
    * Mints a join token: a secret an agent presents once to JoinFiler. Stored hashed; shown in
-   * this answer only.
+   * this answer only. A token minted for a filer's name may join that filer whether or not the
+   * cluster has it (re-joining an existing filer takes over its agent address); a token for any
+   * name (empty `filer`) only registers a new filer.
    * Role: ROLE_CLUSTER_NETWORK. Errors: INVALID_ARGUMENT (`ttlSeconds` above 7 days, `filer` not a
    * filer name).
    */
@@ -147,13 +151,16 @@ export interface FilerServiceClient extends grpc.Client {
 
   /**
    * Called by a filer's agent, authenticated by the join token in the request (no bearer
-   * token): registers the filer with its physical interfaces when it is new (or checks them
-   * against what is stored when it exists) and records where its agent listens; the control
-   * service then dials it back. The token is used up.
-   * Errors: UNAUTHENTICATED (unknown, used or expired join token, or one minted for another
-   * filer), INVALID_ARGUMENT (`agentAddress`, names, MACs), FAILED_PRECONDITION (cluster not
-   * initialized, or the interfaces differ from the stored filer's: `interfaces[j].mac`),
-   * ALREADY_EXISTS (a MAC is another filer's).
+   * token): registers the filer with its physical interfaces when it is new, or, with a token
+   * minted for its name, checks them against what is stored when it exists; records where its
+   * agent listens (the previous agent's applied generation is forgotten) and the control
+   * service then dials it back. The token is used up, and also spent by any refusal after its
+   * secret matched (except FAILED_PRECONDITION for a cluster not initialized yet), so a token
+   * buys one attempt. Refusals never quote a stored MAC.
+   * Errors: UNAUTHENTICATED (unknown, used, spent or expired join token, or one minted for
+   * another filer), INVALID_ARGUMENT (`agentAddress`, names, MACs), FAILED_PRECONDITION (cluster
+   * not initialized, or the interfaces differ from the stored filer's: `interfaces[j].mac`),
+   * ALREADY_EXISTS (`name` of an existing filer with an any-filer token, a MAC another filer has).
    */
   JoinFiler(
     argument: _vsnet_v1_JoinFilerRequest,
@@ -177,13 +184,16 @@ export interface FilerServiceClient extends grpc.Client {
   ): grpc.ClientUnaryCall;
   /**
    * Called by a filer's agent, authenticated by the join token in the request (no bearer
-   * token): registers the filer with its physical interfaces when it is new (or checks them
-   * against what is stored when it exists) and records where its agent listens; the control
-   * service then dials it back. The token is used up.
-   * Errors: UNAUTHENTICATED (unknown, used or expired join token, or one minted for another
-   * filer), INVALID_ARGUMENT (`agentAddress`, names, MACs), FAILED_PRECONDITION (cluster not
-   * initialized, or the interfaces differ from the stored filer's: `interfaces[j].mac`),
-   * ALREADY_EXISTS (a MAC is another filer's).
+   * token): registers the filer with its physical interfaces when it is new, or, with a token
+   * minted for its name, checks them against what is stored when it exists; records where its
+   * agent listens (the previous agent's applied generation is forgotten) and the control
+   * service then dials it back. The token is used up, and also spent by any refusal after its
+   * secret matched (except FAILED_PRECONDITION for a cluster not initialized yet), so a token
+   * buys one attempt. Refusals never quote a stored MAC.
+   * Errors: UNAUTHENTICATED (unknown, used, spent or expired join token, or one minted for
+   * another filer), INVALID_ARGUMENT (`agentAddress`, names, MACs), FAILED_PRECONDITION (cluster
+   * not initialized, or the interfaces differ from the stored filer's: `interfaces[j].mac`),
+   * ALREADY_EXISTS (`name` of an existing filer with an any-filer token, a MAC another filer has).
    */
   joinFiler(
     argument: _vsnet_v1_JoinFilerRequest,
@@ -314,7 +324,9 @@ export interface FilerServiceClient extends grpc.Client {
 export interface FilerServiceHandlers extends grpc.UntypedServiceImplementation {
   /**
    * Mints a join token: a secret an agent presents once to JoinFiler. Stored hashed; shown in
-   * this answer only.
+   * this answer only. A token minted for a filer's name may join that filer whether or not the
+   * cluster has it (re-joining an existing filer takes over its agent address); a token for any
+   * name (empty `filer`) only registers a new filer.
    * Role: ROLE_CLUSTER_NETWORK. Errors: INVALID_ARGUMENT (`ttlSeconds` above 7 days, `filer` not a
    * filer name).
    */
@@ -330,13 +342,16 @@ export interface FilerServiceHandlers extends grpc.UntypedServiceImplementation 
 
   /**
    * Called by a filer's agent, authenticated by the join token in the request (no bearer
-   * token): registers the filer with its physical interfaces when it is new (or checks them
-   * against what is stored when it exists) and records where its agent listens; the control
-   * service then dials it back. The token is used up.
-   * Errors: UNAUTHENTICATED (unknown, used or expired join token, or one minted for another
-   * filer), INVALID_ARGUMENT (`agentAddress`, names, MACs), FAILED_PRECONDITION (cluster not
-   * initialized, or the interfaces differ from the stored filer's: `interfaces[j].mac`),
-   * ALREADY_EXISTS (a MAC is another filer's).
+   * token): registers the filer with its physical interfaces when it is new, or, with a token
+   * minted for its name, checks them against what is stored when it exists; records where its
+   * agent listens (the previous agent's applied generation is forgotten) and the control
+   * service then dials it back. The token is used up, and also spent by any refusal after its
+   * secret matched (except FAILED_PRECONDITION for a cluster not initialized yet), so a token
+   * buys one attempt. Refusals never quote a stored MAC.
+   * Errors: UNAUTHENTICATED (unknown, used, spent or expired join token, or one minted for
+   * another filer), INVALID_ARGUMENT (`agentAddress`, names, MACs), FAILED_PRECONDITION (cluster
+   * not initialized, or the interfaces differ from the stored filer's: `interfaces[j].mac`),
+   * ALREADY_EXISTS (`name` of an existing filer with an any-filer token, a MAC another filer has).
    */
   JoinFiler: grpc.handleUnaryCall<_vsnet_v1_JoinFilerRequest__Output, _vsnet_v1_JoinFilerResponse>;
 
