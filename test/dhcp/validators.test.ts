@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { buildDhcpPlan, exportDhcp } from '@vsnet/dhcp';
 import type { DhcpFormat, DhcpPlan } from '@vsnet/dhcp';
@@ -9,6 +10,7 @@ import {
   correctedSeed,
   exampleText,
   loadCluster,
+  withTempDir,
 } from './dhcp-validators.js';
 
 /**
@@ -19,14 +21,38 @@ import {
 const TIMEOUT_MS = 180_000;
 const OPTIONS = { dnsServers: ['192.0.2.53', '2001:db8::53'], domain: 'example.com' };
 
-function planOf(source: {
+interface Source {
   cluster: Parameters<typeof buildDhcpPlan>[0];
   analysis: Parameters<typeof buildDhcpPlan>[1];
-}): DhcpPlan {
-  return buildDhcpPlan(source.cluster, source.analysis, OPTIONS);
 }
 
-const clusters: [string, () => DhcpPlan][] = [
+function planOf(source: Source): DhcpPlan & { source: Source } {
+  return { ...buildDhcpPlan(source.cluster, source.analysis, OPTIONS), source };
+}
+
+/** dhcpd takes its lease file on its command line: the plan without Kea's lease database. */
+function withoutLeases(plan: DhcpPlan): DhcpPlan {
+  return Object.fromEntries(
+    Object.entries(plan).filter(([key]) => key !== 'leaseDatabase'),
+  ) as unknown as DhcpPlan;
+}
+
+const ipValue = (ip: string) => ip.split('.').reduce((v, o) => v * 256 + Number(o), 0);
+const ipText = (v: number) => [24, 16, 8, 0].map((k) => (v >>> k) & 0xff).join('.');
+
+/** Four free addresses at the top of the first IPv4 subnet that has room for them. */
+function freePool(plan: DhcpPlan): { subnet: string; range: string } {
+  for (const s of plan.subnets4.filter((x) => x.prefixLength <= 28)) {
+    const last = ipValue(s.network) + 2 ** (32 - s.prefixLength) - 2;
+    const taken = new Set(s.reservations.map((r) => ipValue(r.ip)));
+    if ([0, 1, 2, 3].every((k) => !taken.has(last - k))) {
+      return { subnet: s.prefix, range: `${ipText(last - 3)}-${ipText(last)}` };
+    }
+  }
+  throw new Error('the test cluster has no IPv4 subnet with four free addresses for a pool');
+}
+
+const clusters: [string, () => DhcpPlan & { source: Source }][] = [
   ['deploy/examples/lab-cluster.yaml', () => planOf(loadCluster(exampleText('lab-cluster.yaml')))],
   ['the corrected seed', () => planOf(loadCluster(correctedSeed()))],
   [
@@ -72,6 +98,55 @@ describe.each(clusters)('DHCP configuration of %s', (_name, plan) => {
       const result = checkConfig(checker, text);
       expect(result.output).not.toMatch(/ERROR|error/);
       expect(result.ok).toBe(true);
+    },
+    TIMEOUT_MS,
+  );
+
+  it.each([
+    ['leases in memory', false],
+    ['leases in a file', true],
+  ] as const)(
+    'each server accepts the full configuration with interfaces, a first-boot pool and %s',
+    (_leases, persist) => {
+      const source = p.source;
+      // Kea 2.2 refuses a DHCPv6 data directory (where the DUID goes beside the leases) that
+      // does not exist.
+      withTempDir((dir) => {
+        const served = buildDhcpPlan(source.cluster, source.analysis, {
+          ...OPTIONS,
+          // Kea refuses an interface the machine does not have: every machine has lo.
+          interfaces: [
+            {
+              name: 'lo',
+              subnets: [p.subnets4[0]?.prefix, p.subnets6[0]?.prefix].filter(
+                (x): x is string => x !== undefined,
+              ),
+            },
+          ],
+          firstBootPools: [freePool(p)],
+          leaseDatabase: persist ? { persist, name: join(dir, 'leases.csv') } : { persist },
+        });
+        for (const [checker, format] of SERVERS) {
+          const family = format === 'kea4' || format === 'dhcpd' ? 4 : 6;
+          const kea = format === 'kea4' || format === 'kea6';
+          const text = exportDhcp(kea ? served : withoutLeases(served), { format });
+          expect(text).toMatch(
+            kea ? /"interfaces": \[ "lo" \]/ : /# Run it with: dhcpd -[46] -cf FILE .* lo\n/,
+          );
+          const subnets = family === 4 ? served.subnets4 : served.subnets6;
+          if (kea) {
+            expect(text.match(/"interface": "lo"/g) ?? []).toHaveLength(
+              Math.min(subnets.length, 1),
+            );
+          }
+          if (family === 4) {
+            expect(text).toMatch(/"pools": \[ \{ "pool"|^ {2}range /m);
+          }
+          const result = checkConfig(checker, text);
+          expect(result.output).not.toMatch(/ERROR|error/);
+          expect(result.ok).toBe(true);
+        }
+      });
     },
     TIMEOUT_MS,
   );

@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { tlsServerCredentials } from '../../../libs/contracts/src/tls.js';
 import { agentGrpc, loadAgentPackageDefinition } from '@vsnet/contracts';
 import type { DataplaneDriver } from '@vsnet/dataplane';
 import { AgentEvents } from './agent-events.js';
@@ -6,6 +7,8 @@ import { WatchStreams, agentHandlers } from './agent.grpc.js';
 import { AgentServer } from './agent.server.js';
 import type { AtomicFileSystem } from './atomic-file.js';
 import type { AgentConfig } from './config.js';
+import { startAgentDhcp } from './dhcp/agent-dhcp.js';
+import { DhcpServerService } from './dhcp-server/dhcp-server.service.js';
 import { createDriver } from './driver-factory.js';
 import { FencingStore } from './fencing-store.js';
 import { FilerJoiner, grpcJoinCall } from './join.js';
@@ -21,6 +24,8 @@ export interface AgentEdges {
   /** How JoinFiler is called when the agent joins (default: gRPC to VSNET_CONTROL_SERVER). */
   readonly joinCall?: JoinCall;
   readonly joinTiming?: JoinTiming;
+  /** Aborts a start that waits (the DHCP bootstrap) when the agent is told to stop meanwhile. */
+  readonly startSignal?: AbortSignal;
 }
 
 export interface RunningAgent {
@@ -44,13 +49,26 @@ export async function startAgent(
   const fencing = await FencingStore.open(config.stateDir, edges.files);
   const driver = edges.driver ?? createDriver(config);
   const events = new AgentEvents();
+  const cache = new SpecCache(config.stateDir, edges.files);
+  // DHCP clients for `dhcp` addresses; in bootstrap mode, the interfaces built from DHCP first.
+  const dhcp = await startAgentDhcp(config, driver, cache, logger, edges.startSignal);
+  // The internal DHCP server, while this filer hosts vs_mgmt and the cluster wants one.
+  const dhcpServer = new DhcpServerService(config.stateDir, config.namespacePrefix, logger);
+  // The dry-run driver has no kernel for a DHCP client or server to run in: there a `dhcp`
+  // address is plumbed as reserved and no DHCP server is started.
+  const realKernel = driver.kind === 'linux';
+  if (!realKernel) {
+    logger.info('dry-run driver: dhcp addresses are taken as leased, no DHCP server runs');
+  }
   const reconciler = new ReconcilerService(
-    config.filer,
+    dhcp.filer,
     driver,
     fencing,
-    new SpecCache(config.stateDir, edges.files),
+    cache,
     events,
     logger,
+    realKernel ? dhcp.leases : undefined,
+    realKernel ? dhcpServer : undefined,
   );
   logger.info('starting', {
     driver: driver.kind,
@@ -67,9 +85,14 @@ export async function startAgent(
     definition,
     agentHandlers(reconciler, events, watches, serialize, logger),
   );
-  const address = await server.listen(config.listen);
-  logger.info('listening', { address });
-  const joining = startJoining(config, address, driver, logger, edges);
+  const address = await server.listen(
+    config.listen,
+    config.tls === undefined
+      ? undefined
+      : tlsServerCredentials(config.tls.identity, config.tls.clientCa),
+  );
+  logger.info('listening', { address, tls: tlsMode(config) });
+  const joining = startJoining({ ...config, filer: dhcp.filer }, address, driver, logger, edges);
 
   let stopping: Promise<void> | undefined;
   const stop = async (): Promise<void> => {
@@ -80,6 +103,8 @@ export async function startAgent(
     watches.endAll();
     await joining?.stop();
     await drained;
+    await dhcpServer.stop();
+    await dhcp.close();
     await closed;
     logger.info('stopped');
   };
@@ -88,6 +113,17 @@ export async function startAgent(
     reconciler,
     stop: () => (stopping ??= stop()),
   };
+}
+
+/**
+ * How the server speaks, for the `listening` line: `off` (plaintext), `tls`, or `mutual`
+ * (callers must present a certificate of VSNET_AGENT_TLS_CA).
+ */
+function tlsMode(config: AgentConfig): 'off' | 'tls' | 'mutual' {
+  if (config.tls === undefined) {
+    return 'off';
+  }
+  return config.tls.clientCa === undefined ? 'tls' : 'mutual';
 }
 
 /**
@@ -107,7 +143,7 @@ function startJoining(
   }
   const channel =
     edges.joinCall === undefined
-      ? grpcJoinCall(join.controlServer)
+      ? grpcJoinCall(join.controlServer, join.controlCa)
       : { call: edges.joinCall, close: () => undefined };
   const joiner = new FilerJoiner({
     filer: config.filer,

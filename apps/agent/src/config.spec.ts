@@ -1,4 +1,8 @@
-import { describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { makeTlsFixture } from '../../../libs/contracts/src/testing/tls-fixture.js';
+import type { TlsFixture } from '../../../libs/contracts/src/testing/tls-fixture.js';
 import { ConfigError, loadConfig } from './config.js';
 
 const JOIN_TOKEN = `vsj_12_${'a'.repeat(43)}`;
@@ -122,6 +126,83 @@ describe('loadConfig', () => {
       /^VSNET_AGENT_JOIN_INTERFACES is not set: the dry-run driver/,
     ],
   ])('refuses %j with one clear line', (env, message) => {
+    let error: unknown;
+    try {
+      loadConfig(env);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toMatch(message);
+    expect((error as ConfigError).message).not.toContain('\n');
+  });
+});
+
+describe('loadConfig: TLS', () => {
+  let tls: TlsFixture;
+
+  beforeAll(() => {
+    tls = makeTlsFixture('vsnet-agent-config-');
+  });
+
+  afterAll(() => tls?.remove());
+
+  it('serves plaintext without VSNET_AGENT_TLS_*', () => {
+    expect(loadConfig({ VSNET_FILER: 'f' }).tls).toBeUndefined();
+  });
+
+  it('serves TLS with a certificate and key, and asks for client certificates with a CA', () => {
+    const identity = { cert: readFileSync(tls.server.cert), key: readFileSync(tls.server.key) };
+    const served = {
+      VSNET_FILER: 'f',
+      VSNET_AGENT_TLS_CERT: tls.server.cert,
+      VSNET_AGENT_TLS_KEY: tls.server.key,
+    };
+    expect(loadConfig(served).tls).toEqual({ identity });
+    expect(loadConfig({ ...served, VSNET_AGENT_TLS_CA: tls.ca }).tls).toEqual({
+      identity,
+      clientCa: readFileSync(tls.ca),
+    });
+  });
+
+  it('joins over TLS with VSNET_CONTROL_TLS_CA', () => {
+    expect(loadConfig({ ...JOINING, VSNET_CONTROL_TLS_CA: tls.ca }).join?.controlCa).toEqual(
+      readFileSync(tls.ca),
+    );
+    expect(loadConfig(JOINING).join?.controlCa).toBeUndefined();
+  });
+
+  it.each([
+    [
+      { VSNET_AGENT_TLS_CA: 'CA' },
+      /^VSNET_AGENT_TLS_CA is set without VSNET_AGENT_TLS_CERT and VSNET_AGENT_TLS_KEY: /,
+    ],
+    [
+      { VSNET_AGENT_TLS_CERT: 'CERT' },
+      /^VSNET_AGENT_TLS_CERT is set but VSNET_AGENT_TLS_KEY is not: /,
+    ],
+    [
+      { VSNET_AGENT_TLS_CERT: 'CERT', VSNET_AGENT_TLS_KEY: 'CLIENT_KEY' },
+      /^VSNET_AGENT_TLS_KEY=\S+ is not the private key of the certificate VSNET_AGENT_TLS_CERT=/,
+    ],
+    [
+      { VSNET_AGENT_TLS_CERT: 'CERT', VSNET_AGENT_TLS_KEY: 'MISSING' },
+      /^VSNET_AGENT_TLS_KEY=\S+missing\.key cannot be read \(no such file\): /,
+    ],
+    [
+      { ...JOINING, VSNET_CONTROL_TLS_CA: 'MISSING' },
+      /^VSNET_CONTROL_TLS_CA=\S+missing\.key cannot be read \(no such file\): /,
+    ],
+  ])('refuses %j with one clear line', (symbolic, message) => {
+    const paths: Record<string, string> = {
+      CA: tls.ca,
+      CERT: tls.server.cert,
+      CLIENT_KEY: tls.client.key,
+      MISSING: join(tls.dir, 'missing.key'),
+    };
+    const env = Object.fromEntries(
+      Object.entries({ VSNET_FILER: 'f', ...symbolic }).map(([k, v]) => [k, paths[v] ?? v]),
+    );
     let error: unknown;
     try {
       loadConfig(env);

@@ -1,4 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
+import { TlsSettingError, readTlsMaterial } from '../../../libs/contracts/src/tls.js';
+import type { TlsIdentity } from '../../../libs/contracts/src/tls.js';
 
 /** The agent's configuration: read from the environment once, at start, and checked whole. */
 export interface AgentConfig {
@@ -17,6 +19,30 @@ export interface AgentConfig {
   readonly commandTimeoutMs: number;
   /** Joining the cluster at start (VSNET_AGENT_JOIN_TOKEN); absent: the agent waits to be dialed. */
   readonly join?: JoinConfig;
+  /**
+   * Bootstrap mode (VSNET_AGENT_BOOTSTRAP=dhcp): with no cached spec, the agent builds its
+   * interfaces from the DHCP vendor options before it serves (§5.2.6.2).
+   */
+  readonly bootstrap?: BootstrapConfig;
+  /** TLS of the agent's gRPC server (VSNET_AGENT_TLS_*); absent: plaintext. */
+  readonly tls?: AgentTls;
+}
+
+/** How the agent's server speaks TLS. */
+export interface AgentTls {
+  /** The agent's certificate and key (VSNET_AGENT_TLS_CERT, VSNET_AGENT_TLS_KEY), PEM. */
+  readonly identity: TlsIdentity;
+  /**
+   * The CA a caller's certificate must chain to (VSNET_AGENT_TLS_CA), PEM; when set, a
+   * caller without such a certificate is refused (mutual TLS).
+   */
+  readonly clientCa?: Buffer;
+}
+
+/** What a new filer needs to ask DHCP for its interface definitions. */
+export interface BootstrapConfig {
+  /** The cluster MAC (VSNET_CLUSTER_MAC), lower case. */
+  readonly clusterMac: string;
 }
 
 /** How the agent registers its filer with the control service (FilerService/JoinFiler). */
@@ -35,6 +61,11 @@ export interface JoinConfig {
    * (VSNET_AGENT_JOIN_INTERFACES `eth0=MAC,eth1=MAC`): the dry-run driver has no NICs of its own.
    */
   readonly interfaces?: readonly { readonly name: string; readonly mac: string }[];
+  /**
+   * The CA the control service's certificate must chain to (VSNET_CONTROL_TLS_CA), PEM; when
+   * set, JoinFiler goes over TLS, otherwise in plaintext.
+   */
+  readonly controlCa?: Buffer;
 }
 
 /** A configuration value that cannot be used; the message is the one line the agent prints. */
@@ -174,12 +205,69 @@ function loadJoin(
       'VSNET_AGENT_JOIN_INTERFACES is not set: the dry-run driver has no NICs to report when joining; list them, e.g. VSNET_AGENT_JOIN_INTERFACES=eth0=00:00:5e:00:53:10',
     );
   }
+  const controlCa = tlsSetting(() => readTlsMaterial(env, { ca: 'VSNET_CONTROL_TLS_CA' }))?.ca;
   return {
     token,
     controlServer,
     ...(advertise !== '' ? { advertise } : {}),
     ...(interfaces !== undefined ? { interfaces } : {}),
+    ...(controlCa !== undefined ? { controlCa } : {}),
   };
+}
+
+/** Runs a TLS file check, turning its refusal into the agent's {@link ConfigError}. */
+function tlsSetting<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    throw err instanceof TlsSettingError ? new ConfigError(err.message) : err;
+  }
+}
+
+/**
+ * The server's TLS, when VSNET_AGENT_TLS_CERT and VSNET_AGENT_TLS_KEY are set; with
+ * VSNET_AGENT_TLS_CA as well, callers must present a certificate of that CA. A CA alone is
+ * refused: it would ask callers for certificates over a channel the agent cannot encrypt.
+ */
+function loadTls(env: NodeJS.ProcessEnv): AgentTls | undefined {
+  const material = tlsSetting(() =>
+    readTlsMaterial(env, {
+      ca: 'VSNET_AGENT_TLS_CA',
+      cert: 'VSNET_AGENT_TLS_CERT',
+      key: 'VSNET_AGENT_TLS_KEY',
+    }),
+  );
+  if (material === undefined) {
+    return undefined;
+  }
+  if (material.identity === undefined) {
+    throw new ConfigError(
+      "VSNET_AGENT_TLS_CA is set without VSNET_AGENT_TLS_CERT and VSNET_AGENT_TLS_KEY: requiring client certificates needs the agent's own certificate and key; set both",
+    );
+  }
+  return {
+    identity: material.identity,
+    ...(material.ca !== undefined ? { clientCa: material.ca } : {}),
+  };
+}
+
+function loadBootstrap(env: NodeJS.ProcessEnv): BootstrapConfig | undefined {
+  const mode = text(env, 'VSNET_AGENT_BOOTSTRAP', '');
+  if (mode === '') {
+    return undefined;
+  }
+  if (mode !== 'dhcp') {
+    throw new ConfigError(
+      `VSNET_AGENT_BOOTSTRAP=${mode} is not a bootstrap mode: use dhcp, or leave it unset`,
+    );
+  }
+  const mac = text(env, 'VSNET_CLUSTER_MAC', '').toLowerCase().replaceAll('-', ':');
+  if (!MAC.test(mac)) {
+    throw new ConfigError(
+      `VSNET_CLUSTER_MAC=${env['VSNET_CLUSTER_MAC'] ?? ''} is not usable: bootstrap mode needs the cluster MAC, e.g. VSNET_CLUSTER_MAC=00:00:5e:00:53:01`,
+    );
+  }
+  return { clusterMac: mac };
 }
 
 /**
@@ -188,12 +276,14 @@ function loadJoin(
  */
 export function loadConfig(env: NodeJS.ProcessEnv): AgentConfig {
   const filer = text(env, 'VSNET_FILER', '');
-  if (filer === '') {
+  const bootstrap = loadBootstrap(env);
+  // A filer in bootstrap mode learns its name from the DHCP vendor options (or its cache).
+  if (filer === '' && bootstrap === undefined) {
     throw new ConfigError(
       "VSNET_FILER is not set: set it to this filer's name in the cluster document, e.g. VSNET_FILER=filer1",
     );
   }
-  if (!FILER_NAME.test(filer)) {
+  if (filer !== '' && !FILER_NAME.test(filer)) {
     throw new ConfigError(
       `VSNET_FILER=${filer} is not a filer name: use letters, digits, '-', '_' or '.', at most 63 characters`,
     );
@@ -220,6 +310,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AgentConfig {
     text(env, 'VSNET_AGENT_COMMAND_TIMEOUT_MS', String(DEFAULT_COMMAND_TIMEOUT_MS)),
   );
   const join = loadJoin(env, listen, driver);
+  const tls = loadTls(env);
   return {
     filer: filer.toLowerCase(),
     listen,
@@ -229,5 +320,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AgentConfig {
     namespacePrefix,
     commandTimeoutMs,
     ...(join !== undefined ? { join } : {}),
+    ...(bootstrap !== undefined ? { bootstrap } : {}),
+    ...(tls !== undefined ? { tls } : {}),
   };
 }

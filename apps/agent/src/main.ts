@@ -21,9 +21,22 @@ async function main(): Promise<void> {
   }
   const logger = stdoutLogger({ filer: config.filer });
   let agent: RunningAgent;
+  // A signal while the agent is still starting (a DHCP bootstrap waits for a server) aborts
+  // the start, which ends the DHCP clients it ran before the process exits.
+  const starting = new AbortController();
+  const onEarlySignal = (signal: NodeJS.Signals): void => {
+    logger.info(`received ${signal} while starting`);
+    starting.abort();
+  };
+  process.once('SIGTERM', onEarlySignal);
+  process.once('SIGINT', onEarlySignal);
   try {
-    agent = await startAgent(config, logger);
+    agent = await startAgent(config, logger, { startSignal: starting.signal });
   } catch (err) {
+    if (starting.signal.aborted) {
+      logger.info('stopped before it had started');
+      process.exit(0);
+    }
     const line = `vsnet-agent: cannot start: ${errorMessage(err)}`;
     logger.error(line);
     process.stderr.write(`${line}\n`);
@@ -39,6 +52,12 @@ async function main(): Promise<void> {
       },
     );
   };
+  process.off('SIGTERM', onEarlySignal);
+  process.off('SIGINT', onEarlySignal);
+  if (starting.signal.aborted) {
+    onSignal('SIGTERM');
+    return;
+  }
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
 }

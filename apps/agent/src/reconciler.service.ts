@@ -1,9 +1,10 @@
-import type { DataplaneDriver, ObservedState, VsvrCounters } from '@vsnet/dataplane';
+import type { DataplaneDriver, ItemStatus, ObservedState, VsvrCounters } from '@vsnet/dataplane';
 import type { NodeSpec } from '@vsnet/model';
 import type { AgentEvent, AgentEventKind, AgentEvents } from './agent-events.js';
 import { AgentError } from './agent.errors.js';
 import type { ApplyCommand, ApplyOutcome } from './apply.types.js';
 import type { FencingStore } from './fencing-store.js';
+import type { NodeServices } from './dhcp-server/dhcp-server.service.js';
 import type { Logger } from './logger.js';
 import { errorMessage } from './logger.js';
 import type { SpecCache } from './spec-cache.js';
@@ -22,6 +23,22 @@ export interface AgentStatus {
 export interface AgentState extends AgentStatus {
   readonly observed: ObservedState;
   readonly counters: Readonly<Record<string, VsvrCounters>>;
+}
+
+/**
+ * How `dhcp` addresses reach the driver (apps/agent/src/dhcp/dhcp-mode.ts). Without it every
+ * address is plumbed as the spec gives it.
+ */
+export interface AddressLeases {
+  /** The spec to plumb (each `dhcp` address only when its lease equals it) and items about them. */
+  plumbable(spec: NodeSpec): {
+    readonly spec: NodeSpec;
+    readonly items: readonly { item: string; status: ItemStatus; detail?: string }[];
+  };
+  /** Runs the DHCP clients the spec needs, and only those; called once its links exist. */
+  sync(spec: NodeSpec): Promise<void>;
+  /** Calls `listener` whenever a lease appears, changes or goes. */
+  onChange(listener: () => void): void;
 }
 
 interface Convergence {
@@ -45,6 +62,9 @@ export class ReconcilerService {
   /** Applies accepted and not finished (the running one included). */
   private queued = 0;
   private restoredEvent: AgentEvent | undefined;
+  /** The spec the kernel was last moved towards, re-converged when a DHCP lease changes. */
+  private current: NodeSpec | undefined;
+  private reconvergeQueued = false;
 
   constructor(
     private readonly filer: string,
@@ -53,7 +73,12 @@ export class ReconcilerService {
     private readonly cache: SpecCache,
     private readonly events: AgentEvents,
     private readonly logger: Logger,
-  ) {}
+    private readonly leases?: AddressLeases,
+    /** Processes the spec names beside the kernel state (the internal DHCP server). */
+    private readonly services?: NodeServices,
+  ) {
+    leases?.onChange(() => this.leasesChanged());
+  }
 
   /**
    * Applies the cached spec, if any, before the agent serves (§5.2.6.1). Returns whether the
@@ -188,6 +213,42 @@ export class ReconcilerService {
     await this.tail.catch(() => undefined);
   }
 
+  /**
+   * A lease came, changed or went: converge the current spec again (queued like an Apply), so
+   * a leased address is plumbed, or a mismatch reported (an apply-failed event), at once.
+   */
+  private leasesChanged(): void {
+    if (this.closing || this.current === undefined || this.reconvergeQueued) {
+      return;
+    }
+    this.reconvergeQueued = true;
+    this.queued++;
+    void this.serial(async () => {
+      this.reconvergeQueued = false;
+      const spec = this.current;
+      if (spec === undefined || this.closing) {
+        return;
+      }
+      const generation = this.fencing.state.lastGeneration;
+      try {
+        const { outcome, failure } = await this.converge(spec);
+        if (failure !== undefined) {
+          const message = `a DHCP lease changed and the kernel does not match the spec: ${failure}`;
+          this.logger.error(message, { generation: generation.toString() });
+          this.emit('apply-failed', generation, spec.hash, message);
+        } else if (outcome.changed) {
+          this.logger.info('plumbed what the DHCP leases allow', {
+            generation: generation.toString(),
+            operations: outcome.plan.operations.length,
+          });
+          this.emit('applied', generation, spec.hash, 'plumbed the addresses DHCP leased');
+        }
+      } catch (err) {
+        this.logger.error(`converging after a DHCP lease changed failed: ${errorMessage(err)}`);
+      }
+    });
+  }
+
   private async applyAdmitted(
     spec: NodeSpec,
     generation: bigint,
@@ -230,27 +291,44 @@ export class ReconcilerService {
   /** inspect → plan → apply → verify. A dry run stops after planning and verifies nothing. */
   private async converge(spec: NodeSpec, dryRun = false): Promise<Convergence> {
     try {
+      // `dhcp` addresses are plumbed only as leased (dhcp-mode.ts); the rest as given.
+      const given = this.leases?.plumbable(spec) ?? { spec, items: [] };
       const observed = await this.driver.inspect();
-      const plan = this.driver.plan(spec, observed);
+      const plan = this.driver.plan(given.spec, observed);
       if (dryRun) {
         return {
           outcome: { changed: plan.operations.length > 0, items: [], drift: [], plan },
           failure: undefined,
         };
       }
+      this.current = spec;
       const report =
         plan.operations.length === 0
           ? { changed: false, items: [] }
           : await this.driver.apply(plan);
-      const drift = await this.driver.verify(spec);
-      const failed = report.items.filter((i) => i.status === 'failed');
-      const outcome = { changed: report.changed, items: report.items, drift, plan };
-      return { outcome, failure: describeFailure(failed, drift) };
+      // The aliases exist now: their DHCP clients can start (or stop, for addresses gone).
+      await this.leases?.sync(spec);
+      const drift = await this.driver.verify(given.spec);
+      const items = [...report.items, ...given.items];
+      const failed = items.filter((i) => i.status === 'failed');
+      const outcome = { changed: report.changed, items, drift, plan };
+      const failure = describeFailure(failed, drift) ?? (await this.reconcileServices(spec));
+      return { outcome, failure };
     } catch (err) {
       throw new AgentError(
         'driver-failed',
         `the ${this.driver.kind} driver failed, so the kernel may be partly changed; check the agent log and retry the apply once the cause is fixed (the kernel's own error follows): ${errorMessage(err)}`,
       );
+    }
+  }
+
+  /** Once the kernel matches: the spec's processes, or one line on why they do not run. */
+  private async reconcileServices(spec: NodeSpec): Promise<string | undefined> {
+    try {
+      await this.services?.reconcile(spec);
+      return undefined;
+    } catch (err) {
+      return errorMessage(err);
     }
   }
 

@@ -42,6 +42,62 @@ describe('vsnet dhcp export', () => {
     expect(merged.stdout).toBe(`authoritative;\n${snippet.stdout}last;\n`);
   });
 
+  it('writes the interfaces, first-boot pool and lease file asked for', async () => {
+    const { code, stdout, stderr } = await dhcp([
+      '-f',
+      'c.yaml',
+      '--format',
+      'kea4',
+      '--interface',
+      'eth1',
+      '--interface',
+      'eth2=198.51.100.0/24',
+      '--interface',
+      'eth3=203.0.113.0/24',
+      '--first-boot-pool',
+      '192.0.2.0/24=192.0.2.200-192.0.2.220',
+      '--lease-file',
+      '/var/lib/kea/vsnet4.csv',
+    ]);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toContain('"interfaces-config": { "interfaces": [ "eth1", "eth2", "eth3" ] },');
+    expect(stdout).toContain(
+      '"lease-database": { "type": "memfile", "name": "/var/lib/kea/vsnet4.csv", "lfc-interval": 3600 },',
+    );
+    expect(stdout).toMatch(
+      /"subnet": "192\.0\.2\.0\/24",\n\s+"interface": "eth1",\n\s+"pools": \[ \{ "pool": "192\.0\.2\.200 - 192\.0\.2\.220" \} \],/,
+    );
+    expect(stdout).toMatch(/"subnet": "198\.51\.100\.0\/24",\n\s+"interface": "eth2",/);
+    expect(stdout).toMatch(/"subnet": "203\.0\.113\.0\/24",\n\s+"interface": "eth3",/);
+    const memory = await dhcp(['-f', 'c.yaml', '--format', 'kea4', '--no-lease-file']);
+    expect(memory.stdout).toContain('"lease-database": { "type": "memfile", "persist": false },');
+  });
+
+  it.each([
+    [
+      ['--first-boot-pool', '192.0.2.0/24'],
+      'vsnet: --first-boot-pool 192.0.2.0/24 has no range; write SUBNET=FIRST-LAST, like 192.0.2.0/24=192.0.2.200-192.0.2.220\n',
+    ],
+    [
+      ['--first-boot-pool', '192.0.2.0/24=192.0.2.5-192.0.2.15'],
+      "vsnet: the pool 192.0.2.5-192.0.2.15 holds 192.0.2.10, the fixed address of mgmt0 of Filer1; choose a range outside the cluster's addresses\n",
+    ],
+    [
+      ['--interface', '=192.0.2.0/24'],
+      'vsnet: --interface =192.0.2.0/24 names no interface; write NAME or NAME=SUBNET[,SUBNET...]\n',
+    ],
+    [
+      ['--lease-file', 'leases.csv'],
+      'vsnet: the lease file "leases.csv" is not an absolute path, so where Kea keeps it would depend on where it is started; pass one like /var/lib/kea/kea-leases4.csv\n',
+    ],
+  ])('refuses %j with exit 2', async (args, message) => {
+    const { code, stdout, stderr } = await dhcp(['-f', 'c.yaml', '--format', 'kea4', ...args]);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(message);
+    expect(code).toBe(2);
+  });
+
   it('needs --filer for dhclient and says which filers there are', async () => {
     const { code, stderr } = await dhcp(['-f', 'c.yaml', '--format', 'dhclient']);
     expect(code).toBe(2);

@@ -27,6 +27,7 @@ import { HealthController } from './health/health.controller.js';
 import { ReadinessService } from './health/readiness.service.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { ChangeGrpcController } from './pipeline/change.grpc-controller.js';
+import { DhcpGrpcController } from './dhcp/dhcp.grpc-controller.js';
 import { PIPELINE_PROVIDERS, pipelineImports } from './pipeline/pipeline.providers.js';
 
 /** vsnet-control's root module, built from the configuration main.ts validated. */
@@ -60,6 +61,7 @@ export class AppModule {
         AuthGrpcController,
         AuditGrpcController,
         ChangeGrpcController,
+        DhcpGrpcController,
       ],
       providers: [
         DatabaseProbe,

@@ -90,6 +90,7 @@ export function clusterDocumentFromWire(wire: ClusterDocumentMessage__Output): C
       ...opt('name', cluster?.name),
       mac: cluster?.mac ?? '',
       ...opt('defaultRoutingPolicy', cluster?.defaultRoutingPolicy),
+      ...opt('dhcp', cluster?.dhcp),
     },
     filers: wire.filers.map(filerFromWire),
     ...nonEmpty('vsvrs', wire.vsvrs.map(vsvrFromWire)),

@@ -57,6 +57,7 @@ const PROMISED: Record<ClusterApiServiceName, readonly string[]> = {
   AuditService: ['ListAudit'],
   AuthService: ['CreatePrincipal', 'CreateToken', 'RevokeToken', 'WhoAmI'],
   ChangeService: ['ListChanges', 'GetChange', 'WatchChange', 'ListFilerStatus'],
+  DhcpService: ['ExportDhcp'],
 };
 
 type AnyMethod = MethodDefinition<object, object, object, object>;
@@ -134,6 +135,7 @@ describe('vsnet.v1 cluster API contract', () => {
     expect(CLUSTER_API_MUTATIONS.has('/vsnet.v1.VsvrService/AddAddress')).toBe(true);
     expect(CLUSTER_API_MUTATIONS.has('/vsnet.v1.ConfigService/Apply')).toBe(true);
     expect(CLUSTER_API_MUTATIONS.has('/vsnet.v1.ConfigService/Export')).toBe(false);
+    expect(CLUSTER_API_MUTATIONS.has('/vsnet.v1.DhcpService/ExportDhcp')).toBe(false);
     expect(CLUSTER_API_MUTATIONS.has('/vsnet.v1.AuthService/WhoAmI')).toBe(false);
     expect(CLUSTER_API_MUTATIONS.has('/vsnet.v1.AuditService/ListAudit')).toBe(false);
   });

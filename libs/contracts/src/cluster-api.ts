@@ -8,6 +8,7 @@ import type { ProtoGrpcType as AuthGrpcType } from './generated/auth.js';
 import type { ProtoGrpcType as ChangeGrpcType } from './generated/change.js';
 import type { ProtoGrpcType as ClusterGrpcType } from './generated/cluster.js';
 import type { ProtoGrpcType as ConfigGrpcType } from './generated/config.js';
+import type { ProtoGrpcType as DhcpGrpcType } from './generated/dhcp.js';
 import type { ProtoGrpcType as ErrorDetailsGrpcType } from './generated/error_details.js';
 import type { ProtoGrpcType as FilerGrpcType } from './generated/filer.js';
 import type { ProtoGrpcType as InterfaceGrpcType } from './generated/interface.js';
@@ -36,6 +37,7 @@ export const CLUSTER_API_PROTO_FILES = [
   'vsnet/v1/audit.proto',
   'vsnet/v1/auth.proto',
   'vsnet/v1/change.proto',
+  'vsnet/v1/dhcp.proto',
 ] as const;
 
 /** The google.rpc error model (from the google-proto-files package): Status and its details. */
@@ -83,6 +85,7 @@ export const CLUSTER_API_SERVICES = {
   AuditService: ['ListAudit'],
   AuthService: ['CreatePrincipal', 'ListPrincipals', 'CreateToken', 'RevokeToken', 'WhoAmI'],
   ChangeService: ['ListChanges', 'GetChange', 'WatchChange', 'ListFilerStatus'],
+  DhcpService: ['ExportDhcp'],
 } as const;
 
 export type ClusterApiServiceName = keyof typeof CLUSTER_API_SERVICES;
@@ -105,7 +108,7 @@ export function clusterApiMethodPath(service: ClusterApiServiceName, rpc: string
 export const CLUSTER_API_MUTATIONS: ReadonlySet<string> = new Set(
   Object.entries(CLUSTER_API_SERVICES).flatMap(([service, rpcs]) =>
     rpcs
-      .filter((rpc) => !/^(Get|List|Watch|Export$|WhoAmI$)/.test(rpc))
+      .filter((rpc) => !/^(Get|List|Watch|Export|WhoAmI$)/.test(rpc))
       .map((rpc) => clusterApiMethodPath(service as ClusterApiServiceName, rpc)),
   ),
 );
@@ -142,7 +145,8 @@ export type ClusterApiGrpc = V1<ClusterGrpcType> &
   V1<ConfigGrpcType> &
   V1<AuditGrpcType> &
   V1<AuthGrpcType> &
-  V1<ChangeGrpcType>;
+  V1<ChangeGrpcType> &
+  V1<DhcpGrpcType>;
 
 /** The google.rpc messages (Status, BadRequest, ErrorInfo, …). */
 export type ErrorModelGrpc = StatusGrpcType['google']['rpc'] &
@@ -180,6 +184,7 @@ export type { ConfigServiceClient } from './generated/vsnet/v1/ConfigService.js'
 export type { AuditServiceClient } from './generated/vsnet/v1/AuditService.js';
 export type { AuthServiceClient } from './generated/vsnet/v1/AuthService.js';
 export type { ChangeServiceClient } from './generated/vsnet/v1/ChangeService.js';
+export type { DhcpServiceClient } from './generated/vsnet/v1/DhcpService.js';
 export type {
   ClusterDocument as ClusterDocumentMessage,
   ClusterDocument__Output as ClusterDocumentMessage__Output,

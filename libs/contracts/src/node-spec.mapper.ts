@@ -1,5 +1,6 @@
 import type {
   AliasSpec,
+  DhcpServerSpec,
   EffectiveRoute,
   FilerAddressSpec,
   LinkSpec,
@@ -11,6 +12,10 @@ import type {
   AliasSpec as WireAliasSpec,
   AliasSpec__Output as WireAliasSpecOutput,
 } from './generated/vsnet/agent/v1/AliasSpec.js';
+import type {
+  DhcpServerSpec as WireDhcpServer,
+  DhcpServerSpec__Output as WireDhcpServerOutput,
+} from './generated/vsnet/agent/v1/DhcpServerSpec.js';
 import type {
   EffectiveRoute as WireRoute,
   EffectiveRoute__Output as WireRouteOutput,
@@ -80,7 +85,18 @@ export function nodeSpecToWire(spec: NodeSpec): WireNodeSpec {
     })),
     vsvrs: spec.vsvrs.map(vsvrToWire),
     mysqlNodes: spec.mysqlNodes.map(mysqlNodeToWire),
+    ...opt('dhcpServer', spec.dhcpServer && dhcpServerToWire(spec.dhcpServer)),
     hash: spec.hash,
+  };
+}
+
+function dhcpServerToWire(d: DhcpServerSpec): WireDhcpServer {
+  return {
+    namespace: d.namespace,
+    interfaces: [...d.interfaces],
+    kea4: d.kea4,
+    kea6: d.kea6,
+    hash: d.hash,
   };
 }
 
@@ -204,7 +220,46 @@ export function nodeSpecFromWire(msg: WireNodeSpecOutput, path = 'spec'): NodeSp
     }),
     vsvrs: msg.vsvrs.map((v, i) => vsvrFromWire(v, `${path}.vsvrs[${i}]`)),
     mysqlNodes: msg.mysqlNodes.map((n, i) => mysqlNodeFromWire(n, `${path}.mysqlNodes[${i}]`)),
+    ...opt(
+      'dhcpServer',
+      msg.dhcpServer === null || msg.dhcpServer === undefined
+        ? undefined
+        : dhcpServerFromWire(msg.dhcpServer, msg.vsvrs, `${path}.dhcpServer`),
+    ),
     hash: msg.hash,
+  };
+}
+
+/**
+ * The internal DHCP server runs in a vsvr namespace the spec itself makes active on this
+ * filer: the agent passes the name to `ip netns exec`, so nothing else is accepted.
+ */
+function dhcpServerFromWire(
+  d: WireDhcpServerOutput,
+  vsvrs: readonly WireVsvrSpecOutput[],
+  path: string,
+): DhcpServerSpec {
+  if (!vsvrs.some((v) => v.active && v.namespace === d.namespace)) {
+    throw new WireError(
+      `${path}.namespace`,
+      `${path}.namespace is ${shown(d.namespace)}; the DHCP server runs in the namespace of a vsvr active in this spec (vs_mgmt's)`,
+    );
+  }
+  if (d.kea4 === '') {
+    throw new WireError(`${path}.kea4`, `${path}.kea4 is empty; send the kea-dhcp4 configuration`);
+  }
+  if (!SPEC_HASH.test(d.hash)) {
+    throw new WireError(
+      `${path}.hash`,
+      `${path}.hash is "${d.hash}"; send the configuration's sha256 as 64 lower-case hex digits`,
+    );
+  }
+  return {
+    namespace: d.namespace,
+    interfaces: d.interfaces.map((n, i) => interfaceName(n, `${path}.interfaces[${i}]`)),
+    kea4: d.kea4,
+    kea6: d.kea6,
+    hash: d.hash,
   };
 }
 

@@ -1,5 +1,13 @@
-import { addressTable, contains, parseCidr, subnetOf } from '@vsnet/model';
+import { addressTable, contains, parseCidr, parseIp, subnetOf } from '@vsnet/model';
 import type { AddressRow, Cidr, Cluster, ClusterAnalysis, Family, Route } from '@vsnet/model';
+import { DhcpExportError } from './errors.js';
+import type { AddressPool, DhcpInterface, FirstBootPool, LeaseDatabase } from './server-options.js';
+import {
+  checkLeaseDatabase,
+  checkPools,
+  normalizeInterfaces,
+  subnetInterfaces,
+} from './server-options.js';
 import {
   VSNET_ENCODING_VERSION,
   encodeInterfaceDefinitions,
@@ -12,8 +20,15 @@ export interface DhcpExportOptions {
   readonly dnsServers?: readonly string[];
   /** DNS domain (DHCPv4 domain-name, DHCPv6 domain-search). */
   readonly domain?: string;
-  /** Interfaces a full Kea configuration listens on; none by default (see renderKea). */
-  readonly interfaces?: readonly string[];
+  /**
+   * Interfaces the server listens on (a full Kea configuration; dhcpd takes them on its
+   * command line), none by default (see renderKea), and the subnets each serves on its link.
+   */
+  readonly interfaces?: readonly (string | DhcpInterface)[];
+  /** IPv4 pools that answer first-boot requests (and any other client without a reservation). */
+  readonly firstBootPools?: readonly FirstBootPool[];
+  /** Where a full Kea configuration keeps its leases. */
+  readonly leaseDatabase?: LeaseDatabase;
 }
 
 /** One fixed address: the identifier the client sends and the address it gets. */
@@ -37,6 +52,10 @@ export interface DhcpSubnet {
   /** IPv4: gateways of the default routes that lie inside the subnet. */
   readonly routers: readonly string[];
   readonly reservations: readonly Reservation[];
+  /** The interface whose link the subnet's clients are on; unset: they are behind relays. */
+  readonly interface?: string;
+  /** IPv4: the first-boot pools of the subnet (a subnet may have pools only). */
+  readonly pools: readonly AddressPool[];
 }
 
 /** What a new filer asks for down each physical port before it has any alias (§5.2.6.2). */
@@ -63,16 +82,13 @@ export interface DhcpPlan {
   readonly dnsServers4: readonly string[];
   readonly dnsServers6: readonly string[];
   readonly domain?: string;
+  /** The names of the interfaces the server listens on. */
   readonly interfaces: readonly string[];
+  /** Unset: Kea's default (a file in its data directory). */
+  readonly leaseDatabase?: LeaseDatabase;
 }
 
-/** A cluster that cannot be exported as DHCP configuration as it stands; the message says why. */
-export class DhcpExportError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DhcpExportError';
-  }
-}
+export { DhcpExportError };
 
 /** The identifier a new filer sends down a port: the cluster MAC, then the port's MAC (§5.2.6.2). */
 export function portIdentifier(clusterMac: string, portMac: string): string {
@@ -144,25 +160,57 @@ export function buildDhcpPlan(
       ...(vendorOptions !== undefined ? { vendorOptions } : {}),
     });
   }
+  const pools = checkPools(
+    options.firstBootPools ?? [],
+    [...groups.values()].map((g) => g.cidr),
+  );
+  const poolsOf = new Map<string, AddressPool[]>();
+  pools.forEach((p, i) => {
+    let group = groups.get(p.prefix);
+    if (group === undefined) {
+      // A subnet the cluster has no address in: declared for its pool alone.
+      group = { cidr: p.net, reservations: [] };
+      groups.set(p.prefix, group);
+    }
+    const taken = group.reservations.find((r) => {
+      const ip = parseIp(r.ip);
+      return ip.ok && ip.value.value >= p.first && ip.value.value <= p.last;
+    });
+    if (taken !== undefined) {
+      throw new DhcpExportError(
+        `the pool ${p.pool.first}-${p.pool.last} holds ${taken.ip}, the fixed address of ${taken.row.alias} of ${taken.row.owner}; choose a range outside the cluster's addresses`,
+        `firstBootPools[${i}].range`,
+      );
+    }
+    poolsOf.set(p.prefix, [...(poolsOf.get(p.prefix) ?? []), p.pool]);
+  });
+  const interfaces = normalizeInterfaces(options.interfaces ?? []);
+  const servedOn = subnetInterfaces(interfaces, [...groups.keys()].sort());
   const gateways = defaultGateways(cluster);
   const ids = new SubnetIds();
   const subnets = [...groups.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([prefix, g]): DhcpSubnet => ({
-      id: ids.idOf(prefix),
-      family: g.cidr.family,
-      prefix,
-      network: g.cidr.ip,
-      prefixLength: g.cidr.prefix,
-      routers:
-        g.cidr.family === 4 ? gateways.filter((v) => contains(g.cidr, v)).map((v) => v.ip) : [],
-      reservations: g.reservations,
-    }));
+    .map(([prefix, g]): DhcpSubnet => {
+      const on = servedOn.get(prefix);
+      return {
+        id: ids.idOf(prefix),
+        family: g.cidr.family,
+        prefix,
+        network: g.cidr.ip,
+        prefixLength: g.cidr.prefix,
+        routers:
+          g.cidr.family === 4 ? gateways.filter((v) => contains(g.cidr, v)).map((v) => v.ip) : [],
+        reservations: g.reservations,
+        ...(on !== undefined ? { interface: on } : {}),
+        pools: poolsOf.get(prefix) ?? [],
+      };
+    });
   const dns = (options.dnsServers ?? []).map((s) => {
     const p = parseCidr(`${s}/${s.includes(':') ? 128 : 32}`);
     if (!p.ok) {
       throw new DhcpExportError(
         `DNS server "${s}" is not an IP address; pass addresses like 192.0.2.53`,
+        'dnsServers',
       );
     }
     return p.value;
@@ -175,6 +223,7 @@ export function buildDhcpPlan(
   ) {
     throw new DhcpExportError(
       `"${options.domain}" is not a DNS domain name; pass one like example.com`,
+      'domain',
     );
   }
   return {
@@ -186,7 +235,10 @@ export function buildDhcpPlan(
     dnsServers4: dns.filter((d) => d.family === 4).map((d) => d.ip),
     dnsServers6: dns.filter((d) => d.family === 6).map((d) => d.ip),
     ...(options.domain !== undefined ? { domain: options.domain.replace(/\.$/, '') } : {}),
-    interfaces: options.interfaces ?? [],
+    interfaces: [...new Set(interfaces.map((i) => i.name))],
+    ...(options.leaseDatabase !== undefined
+      ? { leaseDatabase: checkLeaseDatabase(options.leaseDatabase) }
+      : {}),
   };
 }
 

@@ -51,6 +51,7 @@ export function exportDhcp(plan: DhcpPlan, request: ExportRequest): string {
     );
   }
   const snippet = request.snippet === true || mergeInto !== undefined;
+  refuseDroppedOptions(plan, format, snippet);
   const cluster = plan.cluster.name;
   switch (format) {
     case 'kea4':
@@ -77,5 +78,47 @@ export function exportDhcp(plan: DhcpPlan, request: ExportRequest): string {
       return renderWorksheetCsv(plan);
     case 'worksheet':
       return renderWorksheet(plan);
+  }
+}
+
+/**
+ * Refuses the server options a format would silently leave out, so an administrator never
+ * believes a pool or lease file is configured when it is not. IPv4 pools are left out of the
+ * IPv6 formats without complaint: one set of options serves both exports.
+ */
+function refuseDroppedOptions(plan: DhcpPlan, format: DhcpFormat, snippet: boolean): void {
+  const server =
+    format === 'kea4' || format === 'kea6' || format === 'dhcpd' || format === 'dhcpd6';
+  if (!server) {
+    const subnets = [...plan.subnets4, ...plan.subnets6];
+    const option =
+      plan.interfaces.length > 0
+        ? 'interfaces'
+        : subnets.some((s) => s.pools.length > 0)
+          ? 'firstBootPools'
+          : plan.leaseDatabase !== undefined
+            ? 'leaseDatabase'
+            : undefined;
+    if (option !== undefined) {
+      throw new DhcpExportError(
+        `interfaces, first-boot pools and the lease file configure a DHCP server; leave them out for ${format}`,
+        option,
+      );
+    }
+    return;
+  }
+  if (plan.leaseDatabase !== undefined && (snippet || format === 'dhcpd' || format === 'dhcpd6')) {
+    throw new DhcpExportError(
+      format.startsWith('dhcpd')
+        ? 'dhcpd takes its lease file on its command line (dhcpd -lf FILE); leave the lease file out for dhcpd'
+        : 'the lease file belongs to a full Kea configuration, and the server a snippet goes into has its own; leave it out with a snippet',
+      'leaseDatabase',
+    );
+  }
+  if (snippet && format === 'dhcpd' && plan.subnets4.some((s) => s.pools.length > 0)) {
+    throw new DhcpExportError(
+      'a dhcpd snippet leaves the subnet declarations, where a range goes, to the server it goes into; add the range there, or export the full configuration',
+      'firstBootPools',
+    );
   }
 }

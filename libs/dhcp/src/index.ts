@@ -6,6 +6,7 @@ export type {
   Reservation,
 } from './dhcp-plan.js';
 export { buildDhcpPlan, DhcpExportError, portIdentifier } from './dhcp-plan.js';
+export type { AddressPool, DhcpInterface, FirstBootPool, LeaseDatabase } from './server-options.js';
 export type { RenderOptions } from './kea.js';
 export { identifierDuid, keaBlock, mergeKea, renderKea } from './kea.js';
 export { dhcpdBlock, renderDhcpd } from './isc-dhcpd.js';
@@ -37,3 +38,4 @@ export {
 } from './vendor-options.js';
 export { exportDhcp, DHCP_FORMATS } from './export.js';
 export type { DhcpFormat, ExportRequest } from './export.js';
+export { NODE_SPEC_OPTIONS, renderInternalDhcpServer } from './internal-server.js';

@@ -1,6 +1,7 @@
 import { checkAddresses } from './addresses.js';
 import type { Cluster, Vsvr } from './cluster.js';
 import type { FilerIndex } from './hierarchy.js';
+import { checkInternalDhcp } from './dhcp-rules.js';
 import { describeStack, indexFiler, vlanStack } from './hierarchy.js';
 import { objectNameProblem } from './names.js';
 import { placeVsvrs } from './placement.js';
@@ -56,6 +57,7 @@ export function analyzeCluster(cluster: Cluster): ClusterAnalysis {
   const sites = indexSites(cluster.sites, problems);
   const placements = placeVsvrs(cluster, filers, problems);
   checkMysqlRoles(cluster, problems);
+  checkInternalDhcp(cluster, placements, problems);
   const routing = new RoutingResolver(cluster, problems).resolveAll(filers);
   const errorCount = problems.errorCount;
   return {

@@ -13,6 +13,12 @@ export interface Cluster {
   readonly mac: string;
   /** Routing policy of every vsvr that names none (§3.1.1: a cluster-wide default). */
   readonly defaultRoutingPolicy?: string;
+  /**
+   * Who serves DHCP (§5.6): `internal` makes the filer where vs_mgmt is active run it; absent
+   * means external (someone else's server), and decoding leaves it absent for `external` so a
+   * document that says nothing and one that says the default are the same cluster.
+   */
+  readonly dhcp?: DhcpMode;
   readonly filers: readonly Filer[];
   readonly vsvrs: readonly Vsvr[];
   readonly mysqlNodes: readonly MysqlNode[];
@@ -20,6 +26,10 @@ export interface Cluster {
   readonly routingPolicies: readonly RoutingPolicy[];
   readonly at: Path;
 }
+
+/** `cluster.dhcp`: who runs the cluster's DHCP server. */
+export const DHCP_MODES = ['external', 'internal'] as const;
+export type DhcpMode = (typeof DHCP_MODES)[number];
 
 export const BOND_MODES = [
   '802.3ad',

@@ -1,5 +1,7 @@
+import { DHCP_MODES } from './cluster.js';
 import type {
   Cluster,
+  DhcpMode,
   Filer,
   FilerAddress,
   Interface,
@@ -94,8 +96,9 @@ export function decodeClusterDocument(doc: unknown): DecodeResult {
   let mac = '00:00:00:00:00:00';
   let name = 'cluster';
   let defaultRoutingPolicy: string | undefined;
+  let dhcp: DhcpMode | undefined;
   if (head) {
-    r.keys(head, ['name', 'mac', 'defaultRoutingPolicy'], ['cluster'], 'cluster');
+    r.keys(head, ['name', 'mac', 'defaultRoutingPolicy', 'dhcp'], ['cluster'], 'cluster');
     const macText = r.string(head, 'mac', ['cluster'], true);
     mac =
       (macText === undefined
@@ -103,6 +106,7 @@ export function decodeClusterDocument(doc: unknown): DecodeResult {
         : readMac(r, macText, ['cluster', 'mac'], 'the cluster MAC')) ?? mac;
     name = r.string(head, 'name', ['cluster'], false) ?? name;
     defaultRoutingPolicy = r.string(head, 'defaultRoutingPolicy', ['cluster'], false);
+    dhcp = readDhcpMode(r, head);
   }
   const each = <T>(
     key: string,
@@ -115,6 +119,7 @@ export function decodeClusterDocument(doc: unknown): DecodeResult {
     name,
     mac,
     ...(defaultRoutingPolicy !== undefined ? { defaultRoutingPolicy } : {}),
+    ...(dhcp === 'internal' ? { dhcp } : {}),
     filers: each('filers', true, (raw, path) => decodeFiler(r, raw, path)),
     vsvrs: each('vsvrs', false, (raw, path) => decodeVsvr(r, raw, path)),
     mysqlNodes: each('mysqlNodes', false, (raw, path) => decodeMysqlNode(r, raw, path)),
@@ -310,6 +315,24 @@ function decodePolicy(r: DocumentReader, raw: unknown, path: Path): RoutingPolic
   return name === undefined
     ? undefined
     : { name, ...(parent !== undefined ? { extends: parent } : {}), routes, at: path };
+}
+
+/** `cluster.dhcp`: `internal` or `external`, case ignored; anything else is a problem. */
+function readDhcpMode(r: DocumentReader, head: Record<string, unknown>): DhcpMode | undefined {
+  const text = r.string(head, 'dhcp', ['cluster'], false);
+  if (text === undefined) {
+    return undefined;
+  }
+  const mode = DHCP_MODES.find((m) => m === text.toLowerCase());
+  if (mode === undefined) {
+    r.problems.error(
+      'document.shape',
+      ['cluster', 'dhcp'],
+      `"${text}" is not a DHCP mode`,
+      'write dhcp: internal (the filer hosting vs_mgmt runs the DHCP server) or dhcp: external (the default: someone else runs it)',
+    );
+  }
+  return mode;
 }
 
 function optional<T>(value: T | undefined): T[] {

@@ -5,7 +5,13 @@
 export interface ClusterDocument {
   apiVersion: 'vsnet/v1';
   kind: 'Cluster';
-  cluster: { name?: string; mac: string; defaultRoutingPolicy?: string };
+  cluster: {
+    name?: string;
+    mac: string;
+    defaultRoutingPolicy?: string;
+    /** `internal` or `external` (the default). */
+    dhcp?: string;
+  };
   filers: FilerDocument[];
   vsvrs?: VsvrDocument[];
   mysqlNodes?: { role: string; addresses: AddressDocument[] }[];

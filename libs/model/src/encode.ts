@@ -22,6 +22,7 @@ export function encodeClusterDocument(cluster: Cluster): ClusterDocument {
       ...(cluster.defaultRoutingPolicy !== undefined
         ? { defaultRoutingPolicy: cluster.defaultRoutingPolicy }
         : {}),
+      ...(cluster.dhcp === 'internal' ? { dhcp: cluster.dhcp } : {}),
     },
     filers: cluster.filers.map((f) => ({
       name: f.name,

@@ -133,3 +133,7 @@ export {
 } from './edits/interface-edits.js';
 export type { JoinFilerInput } from './edits/join-edits.js';
 export { AGENT_ADDRESS_LENGTH, joinFiler } from './edits/join-edits.js';
+export type { CompileOptions, DhcpServerRenderer } from './node-spec.js';
+export type { DhcpServerSpec } from './spec-types.js';
+export { DHCP_MODES } from './cluster.js';
+export type { DhcpMode } from './cluster.js';

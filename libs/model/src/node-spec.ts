@@ -7,15 +7,38 @@ import { carriesAddresses, compareNames, compareText } from './hierarchy.js';
 import { filerIdentifier, mysqlIdentifier, vsvrIdentifier } from './identifiers.js';
 import { formatCidr } from './ip.js';
 import type { AliasKind } from './names.js';
+import { MGMT_VSVR } from './names.js';
 import { aliasesOf } from './placement.js';
 import type {
   AliasSpec,
+  DhcpServerSpec,
   FilerAddressSpec,
   LinkSpec,
   MysqlNodeSpec,
   NodeSpec,
   VsvrSpec,
 } from './spec-types.js';
+
+/**
+ * Renders the internal DHCP server's Kea configurations for a cluster whose servers listen on
+ * `interfaces`. The model does not render DHCP configuration itself (libs/dhcp does, on top of
+ * the model): `renderInternalDhcpServer` of `@vsnet/dhcp` is the one to pass.
+ */
+export type DhcpServerRenderer = (
+  cluster: Cluster,
+  analysis: ClusterAnalysis,
+  interfaces: readonly string[],
+) => { readonly kea4: string; readonly kea6: string };
+
+/** What the compiler needs besides the cluster. */
+export interface CompileOptions {
+  /**
+   * Required when the cluster says `dhcp: internal`: every caller must compile the same spec
+   * (control, the store's change detection, `vsnet plan`), so a missing one throws rather than
+   * silently leaving the server out.
+   */
+  readonly dhcpServer?: DhcpServerRenderer;
+}
 
 /**
  * The node spec compiler: (cluster, filer) → what that filer's agent must make the kernel
@@ -26,16 +49,18 @@ export function compileNodeSpec(
   cluster: Cluster,
   filer: string,
   analysis: ClusterAnalysis = analyzeCluster(cluster),
+  options: CompileOptions = {},
 ): NodeSpec {
-  return new SpecCompiler(cluster, analysis).compile(filer);
+  return new SpecCompiler(cluster, analysis, options).compile(filer);
 }
 
 /** One spec per filer, in document order, sharing one analysis. */
 export function compileNodeSpecs(
   cluster: Cluster,
   analysis: ClusterAnalysis = analyzeCluster(cluster),
+  options: CompileOptions = {},
 ): NodeSpec[] {
-  const compiler = new SpecCompiler(cluster, analysis);
+  const compiler = new SpecCompiler(cluster, analysis, options);
   return cluster.filers
     .filter((f) => analysis.filers.get(f.name.toLowerCase())?.filer === f)
     .map((f) => compiler.compile(f.name));
@@ -64,6 +89,7 @@ class SpecCompiler {
   constructor(
     private readonly cluster: Cluster,
     private readonly analysis: ClusterAnalysis,
+    private readonly options: CompileOptions,
   ) {
     for (const p of analysis.placements.values()) {
       p.runsOn.forEach((filer, priority) => {
@@ -106,7 +132,40 @@ class SpecCompiler {
         .sort((a, b) => compareText(a.name, b.name)),
       mysqlNodes: mysqlNodes(cluster, index),
     };
-    return { ...body, hash: this.hash(body) };
+    const dhcpServer = this.dhcpServer(name);
+    const full = dhcpServer === undefined ? body : { ...body, dhcpServer };
+    return { ...full, hash: this.hash(full) };
+  }
+
+  /**
+   * The internal DHCP server, on the filer where vs_mgmt is active (§5.6): it listens on
+   * vs_mgmt's interfaces inside vs_mgmt's namespace, so it moves with vs_mgmt.
+   */
+  private dhcpServer(filer: string): DhcpServerSpec | undefined {
+    if (this.cluster.dhcp !== 'internal') {
+      return undefined;
+    }
+    const mgmt = [...this.analysis.placements.values()].find(
+      (p) => p.vsvr.toLowerCase() === MGMT_VSVR,
+    );
+    if (mgmt?.runsOn[0]?.toLowerCase() !== filer.toLowerCase()) {
+      return undefined;
+    }
+    const render = this.options.dhcpServer;
+    if (render === undefined) {
+      throw new RangeError(
+        `cluster ${this.cluster.name} runs its own DHCP server on ${filer}: compile its spec with options.dhcpServer (renderInternalDhcpServer of @vsnet/dhcp)`,
+      );
+    }
+    const parts = this.vsvrParts(mgmt.vsvr);
+    const { kea4, kea6 } = render(this.cluster, this.analysis, parts.aliases);
+    return {
+      namespace: parts.namespace,
+      interfaces: parts.aliases,
+      kea4,
+      kea6,
+      hash: digest('sha256', `${kea4}\0${kea6}`, 'hex'),
+    };
   }
 
   /**
@@ -116,6 +175,7 @@ class SpecCompiler {
    * per spec keeps hashing cheap at thousands of vsvrs.
    */
   private hash(body: Omit<NodeSpec, 'hash'>): string {
+    // dhcpServer, when present, is in the JSON part: its text changes with nearly every change.
     const pieces = [JSON.stringify({ ...body, vsvrs: [] })];
     for (const v of body.vsvrs) {
       pieces.push(v.name, v.active ? '1' : '0', String(v.priority));

@@ -37,7 +37,9 @@ export type ProblemCode =
   | 'routing.gateway'
   | 'routing.invalid'
   | 'site.overlap'
-  | 'site.invalid';
+  | 'site.invalid'
+  | 'dhcp.identifier'
+  | 'dhcp.no-server';
 
 /** One thing wrong with a cluster: where, what, and how to fix it. */
 export interface Problem {

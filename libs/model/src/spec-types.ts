@@ -109,6 +109,23 @@ export interface MysqlNodeSpec {
   }[];
 }
 
+/**
+ * The internal DHCP server (`cluster.dhcp: internal`, ARCHITECTURE.md §7): Kea inside vs_mgmt's
+ * namespace, on the filer where vs_mgmt is active, serving the generated configuration.
+ */
+export interface DhcpServerSpec {
+  /** vs_mgmt's namespace, as in its {@link VsvrSpec} (the agent adds its namespace prefix). */
+  readonly namespace: string;
+  /** vs_mgmt's interfaces inside that namespace: where Kea listens. */
+  readonly interfaces: readonly string[];
+  /** kea-dhcp4 configuration, as `vsnet dhcp export --format kea4` writes it. */
+  readonly kea4: string;
+  /** kea-dhcp6 configuration; empty when the cluster has no IPv6 subnet. */
+  readonly kea6: string;
+  /** sha256 (hex) of kea4 and kea6: the agent reloads Kea when it changes. */
+  readonly hash: string;
+}
+
 /** What one filer's agent receives: everything it must make the kernel match. */
 export interface NodeSpec {
   readonly specVersion: 1;
@@ -120,6 +137,8 @@ export interface NodeSpec {
   readonly aliasRoutes: readonly AliasRoutesSpec[];
   readonly vsvrs: readonly VsvrSpec[];
   readonly mysqlNodes: readonly MysqlNodeSpec[];
+  /** Only on the filer where vs_mgmt is active, and only with `cluster.dhcp: internal`. */
+  readonly dhcpServer?: DhcpServerSpec;
   /** sha256 (hex) of a canonical serialization of everything above: equal specs, equal hashes. */
   readonly hash: string;
 }

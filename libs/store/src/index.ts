@@ -57,4 +57,5 @@ export type {
   FilerSpecDigest,
   FilerStateView,
   HeldLease,
+  RetryBackoff,
 } from './pipeline/pipeline.store.js';

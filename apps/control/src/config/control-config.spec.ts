@@ -1,4 +1,8 @@
-import { describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { makeTlsFixture } from '../../../../libs/contracts/src/testing/tls-fixture.js';
+import type { TlsFixture } from '../../../../libs/contracts/src/testing/tls-fixture.js';
 import { ConfigError, loadControlConfig } from './control-config.js';
 
 describe('loadControlConfig', () => {
@@ -96,5 +100,61 @@ describe('loadControlConfig', () => {
   ])('refuses %j with one line naming the variable', (env, message) => {
     expect(() => loadControlConfig(env)).toThrow(new ConfigError(message));
     expect(message).not.toContain('\n');
+  });
+});
+
+describe('loadControlConfig: TLS', () => {
+  let tls: TlsFixture;
+
+  beforeAll(() => {
+    tls = makeTlsFixture('vsnet-control-config-');
+  });
+
+  afterAll(() => tls?.remove());
+
+  it('leaves the API and the agent channel plaintext without the TLS variables', () => {
+    const config = loadControlConfig({});
+    expect(config.grpcTls).toBeUndefined();
+    expect(config.agentTls).toBeUndefined();
+  });
+
+  it('reads the API certificate, and the agents CA and client certificate', () => {
+    const config = loadControlConfig({
+      VSNET_GRPC_TLS_CERT: tls.server.cert,
+      VSNET_GRPC_TLS_KEY: tls.server.key,
+      VSNET_AGENT_TLS_CA: tls.ca,
+      VSNET_AGENT_TLS_CERT: tls.client.cert,
+      VSNET_AGENT_TLS_KEY: tls.client.key,
+    });
+    expect(config.grpcTls).toEqual({
+      cert: readFileSync(tls.server.cert),
+      key: readFileSync(tls.server.key),
+    });
+    expect(config.agentTls).toEqual({
+      ca: readFileSync(tls.ca),
+      identity: { cert: readFileSync(tls.client.cert), key: readFileSync(tls.client.key) },
+    });
+  });
+
+  it('refuses a missing file, a lone certificate and a key of another certificate in one line', () => {
+    const missing = join(tls.dir, 'missing.crt');
+    expect(() => loadControlConfig({ VSNET_AGENT_TLS_CA: missing })).toThrow(
+      new ConfigError(
+        `VSNET_AGENT_TLS_CA=${missing} cannot be read (no such file): give the path of the CA certificate, PEM`,
+      ),
+    );
+    expect(() => loadControlConfig({ VSNET_GRPC_TLS_CERT: tls.server.cert })).toThrow(
+      new ConfigError(
+        'VSNET_GRPC_TLS_CERT is set but VSNET_GRPC_TLS_KEY is not: set both, the certificate and its private key',
+      ),
+    );
+    expect(() =>
+      loadControlConfig({
+        VSNET_AGENT_TLS_CERT: tls.client.cert,
+        VSNET_AGENT_TLS_KEY: tls.server.key,
+      }),
+    ).toThrow(
+      /^VSNET_AGENT_TLS_KEY=\S+ is not the private key of the certificate VSNET_AGENT_TLS_CERT=/,
+    );
   });
 });

@@ -1,4 +1,6 @@
 import type { DbEngine } from '@vsnet/store';
+import { TlsSettingError, readTlsMaterial } from '../../../../libs/contracts/src/tls.js';
+import type { TlsIdentity, TlsMaterial } from '../../../../libs/contracts/src/tls.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -15,6 +17,17 @@ export interface ControlConfig {
   readonly logLevel: LogLevel;
   /** The change pipeline's tuning (ARCHITECTURE.md §3); each has a working default. */
   readonly pipeline: PipelineConfig;
+  /**
+   * The gRPC API's certificate and key (VSNET_GRPC_TLS_CERT, VSNET_GRPC_TLS_KEY), PEM;
+   * absent: the API is plaintext.
+   */
+  readonly grpcTls?: TlsIdentity;
+  /**
+   * TLS of the calls to the agents: the CA their certificates must chain to
+   * (VSNET_AGENT_TLS_CA) and the certificate the service presents to them
+   * (VSNET_AGENT_TLS_CERT, VSNET_AGENT_TLS_KEY), PEM; absent: plaintext.
+   */
+  readonly agentTls?: TlsMaterial;
 }
 
 /** How changes travel to the agents. */
@@ -131,11 +144,29 @@ function oneOf<T extends string>(
   return found;
 }
 
+/** The TLS files `vars` name, read and checked; a refusal becomes a {@link ConfigError}. */
+function tls(
+  env: NodeJS.ProcessEnv,
+  vars: Parameters<typeof readTlsMaterial>[1],
+): TlsMaterial | undefined {
+  try {
+    return readTlsMaterial(env, vars);
+  } catch (err) {
+    throw err instanceof TlsSettingError ? new ConfigError(err.message) : err;
+  }
+}
+
 /**
  * Reads and checks every VSNET_* variable vsnet-control uses. Throws a {@link ConfigError}
  * naming the first wrong variable, what it should be and the value it got.
  */
 export function loadControlConfig(env: NodeJS.ProcessEnv): ControlConfig {
+  const grpcTls = tls(env, { cert: 'VSNET_GRPC_TLS_CERT', key: 'VSNET_GRPC_TLS_KEY' })?.identity;
+  const agentTls = tls(env, {
+    ca: 'VSNET_AGENT_TLS_CA',
+    cert: 'VSNET_AGENT_TLS_CERT',
+    key: 'VSNET_AGENT_TLS_KEY',
+  });
   return {
     mysqlUrl: url(env, 'VSNET_MYSQL_URL', DEFAULT_MYSQL_URL, 'mysql:'),
     redisUrl: url(env, 'VSNET_REDIS_URL', DEFAULT_REDIS_URL, 'redis:'),
@@ -174,5 +205,7 @@ export function loadControlConfig(env: NodeJS.ProcessEnv): ControlConfig {
       ),
       queuePrefix: queuePrefix(env),
     },
+    ...(grpcTls !== undefined ? { grpcTls } : {}),
+    ...(agentTls !== undefined ? { agentTls } : {}),
   };
 }

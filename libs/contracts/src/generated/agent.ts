@@ -28,6 +28,10 @@ import type {
   ClusterIdentity__Output as _vsnet_agent_v1_ClusterIdentity__Output,
 } from './vsnet/agent/v1/ClusterIdentity.js';
 import type {
+  DhcpServerSpec as _vsnet_agent_v1_DhcpServerSpec,
+  DhcpServerSpec__Output as _vsnet_agent_v1_DhcpServerSpec__Output,
+} from './vsnet/agent/v1/DhcpServerSpec.js';
+import type {
   Drift as _vsnet_agent_v1_Drift,
   Drift__Output as _vsnet_agent_v1_Drift__Output,
 } from './vsnet/agent/v1/Drift.js';
@@ -155,6 +159,10 @@ export interface ProtoGrpcType {
         ClusterIdentity: MessageTypeDefinition<
           _vsnet_agent_v1_ClusterIdentity,
           _vsnet_agent_v1_ClusterIdentity__Output
+        >;
+        DhcpServerSpec: MessageTypeDefinition<
+          _vsnet_agent_v1_DhcpServerSpec,
+          _vsnet_agent_v1_DhcpServerSpec__Output
         >;
         Drift: MessageTypeDefinition<_vsnet_agent_v1_Drift, _vsnet_agent_v1_Drift__Output>;
         EffectiveRoute: MessageTypeDefinition<

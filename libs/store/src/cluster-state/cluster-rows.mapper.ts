@@ -38,13 +38,17 @@ export interface DesiredStateRows {
 }
 
 /** The cluster row's own fields (name, MAC, default policy), without generation and time. */
-export type ClusterHead = Pick<ClusterEntity, 'name' | 'clusterMac' | 'defaultRoutingPolicy'>;
+export type ClusterHead = Pick<
+  ClusterEntity,
+  'name' | 'clusterMac' | 'defaultRoutingPolicy' | 'dhcp'
+>;
 
 export function clusterHead(cluster: Cluster): ClusterHead {
   return {
     name: cluster.name,
     clusterMac: cluster.mac,
     defaultRoutingPolicy: cluster.defaultRoutingPolicy ?? null,
+    dhcp: cluster.dhcp ?? null,
   };
 }
 
@@ -186,6 +190,7 @@ export function rowsToDocument(head: ClusterHead, rows: DesiredStateRows): Clust
       ...(head.defaultRoutingPolicy !== null
         ? { defaultRoutingPolicy: head.defaultRoutingPolicy }
         : {}),
+      ...(head.dhcp !== null ? { dhcp: head.dhcp } : {}),
     },
     filers: rows.filers.map((f) => ({
       name: f.name,

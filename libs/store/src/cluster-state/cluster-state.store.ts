@@ -1,3 +1,4 @@
+import { NODE_SPEC_OPTIONS } from '@vsnet/dhcp';
 import type { Cluster, ClusterAnalysis, ClusterDocument, Problem } from '@vsnet/model';
 import {
   analyzeCluster,
@@ -7,6 +8,7 @@ import {
   encodeClusterDocument,
 } from '@vsnet/model';
 import type { DataSource, EntityManager } from 'typeorm';
+import { dropGrantsOfRemovedVsvrs } from '../auth/auth.store.js';
 import { AuditEntity } from '../entities/audit.entity.js';
 import { ClusterEntity } from '../entities/cluster.entity.js';
 import { recordSpecChanges } from '../pipeline/pipeline.store.js';
@@ -236,6 +238,12 @@ export class ClusterStateStore {
       await manager.update(ClusterEntity, { id: CLUSTER_ROW_ID }, row);
     }
     await replaceDesiredState(manager, clusterToRows(cluster));
+    await dropGrantsOfRemovedVsvrs(
+      manager,
+      stored?.cluster.vsvrs.map((v) => v.name) ?? [],
+      cluster.vsvrs.map((v) => v.name),
+      caller,
+    );
     await manager.insert(AuditEntity, {
       at: now,
       principal: caller.principal,
@@ -246,7 +254,7 @@ export class ClusterStateStore {
       peer: caller.peer,
       generation,
     });
-    const specs = compileNodeSpecs(cluster, analysis).map((s) => ({
+    const specs = compileNodeSpecs(cluster, analysis, NODE_SPEC_OPTIONS).map((s) => ({
       filer: s.filer,
       hash: s.hash,
     }));

@@ -17,6 +17,10 @@ export class ClusterEntity {
   @Column({ ...asciiColumn(NAME_LENGTH, true), name: 'default_routing_policy' })
   defaultRoutingPolicy!: string | null;
 
+  /** `internal` when vs_mgmt's filer runs the DHCP server; NULL: external (the default). */
+  @Column({ ...asciiColumn(8, true), name: 'dhcp' })
+  dhcp!: string | null;
+
   /** Bumped by every committed change. BIGINT: TypeORM 1.x returns it as a decimal string. */
   @Column({ type: 'bigint', unsigned: true })
   generation!: string;

@@ -14,8 +14,14 @@ export interface ClusterSettings {
    * Routing policy of every vsvr that names none.
    */
   defaultRoutingPolicy?: string;
+  /**
+   * `internal` (vs_mgmt's filer runs the DHCP server) or `external` (someone else's; the
+   * default when absent).
+   */
+  dhcp?: string;
   _name?: 'name';
   _defaultRoutingPolicy?: 'defaultRoutingPolicy';
+  _dhcp?: 'dhcp';
 }
 
 /**
@@ -31,6 +37,12 @@ export interface ClusterSettings__Output {
    * Routing policy of every vsvr that names none.
    */
   defaultRoutingPolicy?: string;
+  /**
+   * `internal` (vs_mgmt's filer runs the DHCP server) or `external` (someone else's; the
+   * default when absent).
+   */
+  dhcp?: string;
   _name?: 'name';
   _defaultRoutingPolicy?: 'defaultRoutingPolicy';
+  _dhcp?: 'dhcp';
 }

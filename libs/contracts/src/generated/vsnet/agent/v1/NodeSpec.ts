@@ -29,6 +29,10 @@ import type {
   MysqlNodeSpec as _vsnet_agent_v1_MysqlNodeSpec,
   MysqlNodeSpec__Output as _vsnet_agent_v1_MysqlNodeSpec__Output,
 } from '../../../vsnet/agent/v1/MysqlNodeSpec.js';
+import type {
+  DhcpServerSpec as _vsnet_agent_v1_DhcpServerSpec,
+  DhcpServerSpec__Output as _vsnet_agent_v1_DhcpServerSpec__Output,
+} from '../../../vsnet/agent/v1/DhcpServerSpec.js';
 
 export interface NodeSpec {
   /**
@@ -48,6 +52,12 @@ export interface NodeSpec {
    * the agent uses it to tell specs apart and does not recompute it.
    */
   hash?: string;
+  /**
+   * Present on the filer where vs_mgmt is active when the cluster runs its own DHCP server
+   * (`cluster.dhcp: internal`); it is part of `hash`. Field 15 leaves room below for others.
+   */
+  dhcpServer?: _vsnet_agent_v1_DhcpServerSpec | null;
+  _dhcpServer?: 'dhcpServer';
 }
 
 export interface NodeSpec__Output {
@@ -68,4 +78,10 @@ export interface NodeSpec__Output {
    * the agent uses it to tell specs apart and does not recompute it.
    */
   hash: string;
+  /**
+   * Present on the filer where vs_mgmt is active when the cluster runs its own DHCP server
+   * (`cluster.dhcp: internal`); it is part of `hash`. Field 15 leaves room below for others.
+   */
+  dhcpServer?: _vsnet_agent_v1_DhcpServerSpec__Output | null;
+  _dhcpServer?: 'dhcpServer';
 }
