@@ -1,5 +1,7 @@
 import type {
   ApplyResponse,
+  DhcpLease,
+  DhcpLeaseState,
   Event,
   EventKind,
   GetStateResponse,
@@ -12,6 +14,7 @@ import { uint64ToWire } from '@vsnet/contracts';
 import type { ItemStatus, VsvrCounters } from '@vsnet/dataplane';
 import type { AgentEventKind } from './agent-events.js';
 import type { ApplyOutcome } from './apply.types.js';
+import type { DhcpLeaseStatus } from './dhcp/dhcp-addresses.js';
 import type { WatchMessage } from './heartbeat.js';
 import type { AgentState } from './reconciler.service.js';
 
@@ -55,6 +58,26 @@ function countersToWire(c: VsvrCounters): VsvrCountersMessage {
   return { ip: each(c.ip), tcp: each(c.tcp), udp: each(c.udp) };
 }
 
+const LEASE_STATES: Readonly<Record<DhcpLeaseStatus['state'], DhcpLeaseState>> = {
+  waiting: 'DHCP_LEASE_STATE_WAITING',
+  bound: 'DHCP_LEASE_STATE_BOUND',
+  mismatch: 'DHCP_LEASE_STATE_MISMATCH',
+};
+
+function leaseToWire(s: DhcpLeaseStatus): DhcpLease {
+  return {
+    vsvr: s.vsvr ?? '',
+    alias: s.alias,
+    family: s.family,
+    identifier: s.identifier,
+    reservedAddress: s.reserved,
+    leasedAddress: s.lease?.ip ?? '',
+    state: LEASE_STATES[s.state],
+    server: s.lease?.server ?? '',
+    expiresUnixMs: uint64ToWire(s.lease?.expiresUnixMs ?? 0),
+  };
+}
+
 export function stateToWire(state: AgentState): GetStateResponse {
   const { observed } = state;
   return {
@@ -72,6 +95,7 @@ export function stateToWire(state: AgentState): GetStateResponse {
     specHash: state.specHash,
     epoch: uint64ToWire(state.epoch),
     restoredFromCache: state.restoredFromCache,
+    dhcpLeases: state.dhcpLeases.map(leaseToWire),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { DataplaneDriver, ItemStatus, ObservedState, VsvrCounters } from '@vsnet/dataplane';
 import type { NodeSpec } from '@vsnet/model';
 import type { AgentEvent, AgentEventKind, AgentEvents } from './agent-events.js';
+import type { DhcpLeaseStatus } from './dhcp/dhcp-addresses.js';
 import { AgentError } from './agent.errors.js';
 import type { ApplyCommand, ApplyOutcome } from './apply.types.js';
 import type { FencingStore } from './fencing-store.js';
@@ -23,6 +24,8 @@ export interface AgentStatus {
 export interface AgentState extends AgentStatus {
   readonly observed: ObservedState;
   readonly counters: Readonly<Record<string, VsvrCounters>>;
+  /** The running spec's `dhcp` addresses and their leases (none without DHCP clients). */
+  readonly dhcpLeases: readonly DhcpLeaseStatus[];
 }
 
 /**
@@ -39,6 +42,8 @@ export interface AddressLeases {
   sync(spec: NodeSpec): Promise<void>;
   /** Calls `listener` whenever a lease appears, changes or goes. */
   onChange(listener: () => void): void;
+  /** The `dhcp` addresses of the spec last synced, and where each one's lease stands. */
+  leases(): readonly DhcpLeaseStatus[];
 }
 
 interface Convergence {
@@ -193,7 +198,7 @@ export class ReconcilerService {
         this.driver.inspect(),
         this.driver.counters(),
       ]);
-      return { ...this.status(), observed, counters };
+      return { ...this.status(), observed, counters, dhcpLeases: this.leases?.leases() ?? [] };
     } catch (err) {
       throw new AgentError(
         'driver-failed',

@@ -24,6 +24,11 @@ export type {
 } from './generated/vsnet/agent/v1/ApplyResponse.js';
 export type { ItemStatus, ItemStatus__Output } from './generated/vsnet/agent/v1/ItemStatus.js';
 export type { ItemOutcome, ItemOutcome__Output } from './generated/vsnet/agent/v1/ItemOutcome.js';
+export type { DhcpLease, DhcpLease__Output } from './generated/vsnet/agent/v1/DhcpLease.js';
+export type {
+  DhcpLeaseState,
+  DhcpLeaseState__Output,
+} from './generated/vsnet/agent/v1/DhcpLeaseState.js';
 export type { Drift, Drift__Output } from './generated/vsnet/agent/v1/Drift.js';
 export type {
   PlannedOperation,

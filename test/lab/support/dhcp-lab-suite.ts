@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { ClusterDocument, NodeSpec } from '@vsnet/model';
 import { analyzeCluster, decodeClusterDocument } from '@vsnet/model';
 import { buildDhcpPlan } from '@vsnet/dhcp';
+import type { GetStateResponse__Output } from '@vsnet/contracts';
 import type { CreateJoinTokenResponse__Output } from '../../../libs/contracts/src/generated/vsnet/v1/CreateJoinTokenResponse.js';
 import { AGENT_MAIN, repoRoot, spawnAgent } from '../../../deploy/lab/src/agent-process.js';
 import type { AgentProcess } from '../../../deploy/lab/src/agent-process.js';
@@ -26,36 +27,52 @@ import { LongRunning, stopStarted } from './processes.js';
 /**
  * Issue 6 parts 3 and 4 in a lab, against a real DHCP server serving the configuration vsnet
  * generates: one `mgmt` segment with the server (`srv`, 198.18.0.100) and three filers —
- * `filer1` of cluster lab with its mgmt0 addresses in `dhcp` mode, `alien` (a filer1 of another
- * cluster: other cluster MAC, same addresses), and `filer3`, a bare filer in bootstrap mode.
+ * `filer1` of cluster lab with its mgmt0 addresses in `dhcp` mode, and vsvr `web` on it with its
+ * data0 address in `dhcp` mode too; `alien` (a filer1 of another cluster: other cluster MAC,
+ * same addresses); and `filer3`, a bare filer in bootstrap mode.
  */
 const LAB_MAC = '00:00:5e:00:53:01';
 const OTHER_MAC = '00:00:5e:00:53:02';
 const SERVER_ADDRESS = '198.18.0.100';
 const RELAY_PORT = 50_051;
 const POOL = { first: '198.18.0.200', last: '198.18.0.220' };
+/** vsvr `web`'s data0 address, in `dhcp` mode, on filer1. */
+const WEB_ADDRESS = '198.18.0.31/24';
 
 function labDocument(
   name: string,
   mac: string,
   filers: ClusterDocument['filers'],
+  vsvrs: NonNullable<ClusterDocument['vsvrs']> = [],
 ): ClusterDocument {
-  return { apiVersion: 'vsnet/v1', kind: 'Cluster', cluster: { name, mac }, filers, vsvrs: [] };
+  return { apiVersion: 'vsnet/v1', kind: 'Cluster', cluster: { name, mac }, filers, vsvrs };
 }
 
 function mgmtFiler(
   name: string,
   ethMac: string,
   addresses: ClusterDocument['filers'][number]['addresses'],
+  data = false,
 ): ClusterDocument['filers'][number] {
   return {
     name,
     interfaces: [
       { name: 'eth0', mac: ethMac },
       { name: 'mgmt0', on: 'eth0' },
+      ...(data ? [{ name: 'data0', on: 'eth0' }] : []),
     ],
     addresses,
   };
+}
+
+/** What a user reads of GetState's leases: owner, alias, reserved and leased address, state. */
+function leaseRows(state: GetStateResponse__Output): string[] {
+  return state.dhcpLeases
+    .map(
+      (l) =>
+        `${l.vsvr || '-'} ${l.alias} ${l.reservedAddress} ${l.leasedAddress || '-'} ${l.state}`,
+    )
+    .sort();
 }
 
 /** The processes running in a namespace, as `pid command`. */
@@ -127,15 +144,31 @@ export function describeDhcpLab(kind: 'kea' | 'dhcpd'): void {
         const [mac1, macAlien, mac3] = await Promise.all(
           ['filer1', 'alien', 'filer3'].map((f) => macOf(lab.filerNamespace(f), 'eth0')),
         );
-        labDoc = labDocument('lab', LAB_MAC, [
-          mgmtFiler('filer1', mac1 ?? '', [
-            { alias: 'mgmt0', address: '198.18.0.11/24', mode: 'dhcp' },
-            { alias: 'mgmt0', address: '2001:db8:0:1::11/64', mode: 'dhcp' },
-          ]),
-          mgmtFiler('filer3', mac3 ?? '', [
-            { alias: 'mgmt0', address: '198.18.0.13/24', mode: 'dhcp' },
-          ]),
-        ]);
+        labDoc = labDocument(
+          'lab',
+          LAB_MAC,
+          [
+            mgmtFiler(
+              'filer1',
+              mac1 ?? '',
+              [
+                { alias: 'mgmt0', address: '198.18.0.11/24', mode: 'dhcp' },
+                { alias: 'mgmt0', address: '2001:db8:0:1::11/64', mode: 'dhcp' },
+              ],
+              true,
+            ),
+            mgmtFiler('filer3', mac3 ?? '', [
+              { alias: 'mgmt0', address: '198.18.0.13/24', mode: 'dhcp' },
+            ]),
+          ],
+          [
+            {
+              name: 'web',
+              failoverGroup: ['filer1'],
+              addresses: [{ alias: 'data0', address: WEB_ADDRESS, mode: 'dhcp' }],
+            },
+          ],
+        );
         specs = compileLab(labDoc);
         // Another cluster's filer1 asks for the very same addresses, under its own cluster MAC.
         alienSpec =
@@ -201,6 +234,7 @@ export function describeDhcpLab(kind: 'kea' | 'dhcpd'): void {
             .sort(),
         ).toEqual([
           'dhcp address 198.18.0.11/24 on mgmt0',
+          `dhcp address ${WEB_ADDRESS} on data0 in vsvr web`,
           'dhcp address 2001:db8:0:1::11/64 on mgmt0',
         ]);
         await expectEventually(
@@ -215,6 +249,36 @@ export function describeDhcpLab(kind: 'kea' | 'dhcpd'): void {
         const srv = lab.clientNamespace('srv');
         expect(await ping(srv, '198.18.0.11')).toBe(true);
         await expectEventually(async () => expect(await ping(srv, '2001:db8:0:1::11')).toBe(true));
+        // The vsvr's client may be answered a moment after the filer's.
+        await expectEventually(async () =>
+          expect(leaseRows(await api.getState())).toContain(
+            `web data0 ${WEB_ADDRESS} 198.18.0.31 DHCP_LEASE_STATE_BOUND`,
+          ),
+        );
+        const state = await api.getState();
+        expect(leaseRows(state)).toEqual([
+          '- mgmt0 198.18.0.11/24 198.18.0.11 DHCP_LEASE_STATE_BOUND',
+          '- mgmt0 2001:db8:0:1::11/64 2001:db8:0:1::11 DHCP_LEASE_STATE_BOUND',
+          `web data0 ${WEB_ADDRESS} 198.18.0.31 DHCP_LEASE_STATE_BOUND`,
+        ]);
+        const v4 = state.dhcpLeases.find((l) => l.alias === 'mgmt0' && l.family === 4);
+        expect(v4?.identifier).toBe('00:00:5e:00:53:01:mgmt0:filer1');
+        expect(v4?.server).toBe(SERVER_ADDRESS);
+        expect(Number(v4?.expiresUnixMs)).toBeGreaterThan(Date.now());
+        const v6 = state.dhcpLeases.find((l) => l.family === 6);
+        expect(v6?.server).toMatch(/^[0-9a-f]{1,2}(:[0-9a-f]{1,2})+$/);
+      }, 40_000);
+
+      it("runs a vsvr's DHCP client in the vsvr's namespace, and plumbs its data0 address once leased as reserved", async () => {
+        const vsvrNs =
+          lab.vsvrNamespacePrefix('filer1') +
+          (specs.get('filer1')?.vsvrs.find((v) => v.name === 'web')?.namespace ?? '');
+        await expectEventually(
+          async () => expect(await globalAddresses(vsvrNs)).toEqual([`data0 ${WEB_ADDRESS}`]),
+          { timeoutMs: 20_000 },
+        );
+        expect(await dhclientsIn(vsvrNs)).toEqual(['dhclient']);
+        expect(await ping(lab.clientNamespace('srv'), '198.18.0.31')).toBe(true);
       }, 40_000);
 
       it('gives a filer of another cluster (other cluster MAC) none of them, and reports the mismatch', async () => {
@@ -235,6 +299,11 @@ export function describeDhcpLab(kind: 'kea' | 'dhcpd'): void {
           },
           { timeoutMs: 20_000 },
         );
+        expect(leaseRows(await api.getState())).toContainEqual(
+          expect.stringMatching(
+            /^- mgmt0 198\.18\.0\.11\/24 198\.18\.0\.2\d\d DHCP_LEASE_STATE_MISMATCH$/,
+          ),
+        );
         expect(await globalAddresses(ns)).toEqual([]);
         expect(await globalAddresses(lab.filerNamespace('filer1'))).toContain(
           'mgmt0 198.18.0.11/24',
@@ -253,10 +322,24 @@ export function describeDhcpLab(kind: 'kea' | 'dhcpd'): void {
                 }
               : f,
           ),
+          vsvrs: (labDoc.vsvrs ?? []).map((v) => ({
+            ...v,
+            addresses: (v.addresses ?? []).map((a) => ({ ...a, mode: 'static' as const })),
+          })),
         };
         const api = apis[0];
-        await api?.apply(compileLab(staticDoc).get('filer1') ?? (undefined as never), 2, 1);
+        const staticSpec = compileLab(staticDoc).get('filer1');
+        if (staticSpec === undefined) {
+          throw new Error('the lab document has no filer1');
+        }
+        await api?.apply(staticSpec, 2, 1);
         expect(await dhclientsIn(ns)).toEqual([]);
+        const vsvrNs =
+          lab.vsvrNamespacePrefix('filer1') +
+          (staticSpec.vsvrs.find((v) => v.name === 'web')?.namespace ?? '');
+        expect(await dhclientsIn(vsvrNs)).toEqual([]);
+        expect(await globalAddresses(vsvrNs)).toEqual([`data0 ${WEB_ADDRESS}`]);
+        expect((await api?.getState())?.dhcpLeases).toEqual([]);
         expect((await globalAddresses(ns)).sort()).toEqual([
           'mgmt0 198.18.0.11/24',
           'mgmt0 2001:db8:0:1::11/64',

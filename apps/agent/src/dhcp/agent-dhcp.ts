@@ -13,12 +13,13 @@ export interface AgentDhcp {
   /** VSNET_FILER, or the name the vendor options (or the cached spec) gave in bootstrap mode. */
   readonly filer: string;
   readonly leases: DhcpAddressMode;
-  /** Ends every DHCP client the agent runs, by pid. */
+  /** Ends every DHCP client the agent runs (the filer's and the vsvrs'), by pid. */
   close(): Promise<void>;
 }
 
 /**
- * Sets up the agent's DHCP clients (in `<state dir>/dhcp`, in the filer's namespace) and, in
+ * Sets up the agent's DHCP clients (in `<state dir>/dhcp`, in the filer's namespace; a vsvr's
+ * in `<state dir>/dhcp/vsvr/<namespace>`, in the vsvr's namespace) and, in
  * bootstrap mode with no cached spec, builds the filer's interfaces from the DHCP vendor
  * options first (bootstrap.ts). A bootstrap that fails or is aborted ends its clients.
  */
@@ -65,5 +66,17 @@ export async function startAgentDhcp(
       }
     }
   }
-  return { filer, leases: new DhcpAddressMode(clients), close: () => clients.close() };
+  // A vsvr's clients run in its namespace, with their files in a folder of their own: report
+  // files are named by device, and every vsvr has a data0.
+  const leases = new DhcpAddressMode(
+    clients,
+    (namespace) =>
+      new DhcpClients({
+        dir: join(config.stateDir, 'dhcp', 'vsvr', namespace),
+        namespace: config.namespacePrefix + namespace,
+        logger,
+        ...(dhclient !== undefined ? { dhclient } : {}),
+      }),
+  );
+  return { filer, leases, close: () => leases.close() };
 }

@@ -43,6 +43,11 @@ tmp="$file.tmp.$$"
   printf 'ip6=%s\\n' "$new_ip6_address"
   printf 'ip6_prefixlen=%s\\n' "$new_ip6_prefixlen"
   printf 'vendor_options=%s\\n' "$new_vendor_encapsulated_options"
+  printf 'server=%s\\n' "$new_dhcp_server_identifier"
+  printf 'expiry=%s\\n' "$new_expiry"
+  printf 'server6=%s\\n' "$new_dhcp6_server_id"
+  printf 'life_starts=%s\\n' "$new_life_starts"
+  printf 'max_life=%s\\n' "$new_max_life"
 } > "$tmp" && mv -f "$tmp" "$file"
 # TIMEOUT asks whether an old lease may be used: no, only a server's answer counts.
 [ "$reason" = TIMEOUT ] && exit 1

@@ -12,6 +12,10 @@ export interface Lease {
   readonly routers: readonly string[];
   /** Option 43 as it came (raw bytes), when the server sent it. */
   readonly vendorOptions?: Uint8Array;
+  /** The server that answered: DHCPv4 server identifier, DHCPv6 server DUID (hex), if said. */
+  readonly server?: string;
+  /** When the lease ends (Unix ms), if the client said. */
+  readonly expiresUnixMs?: number;
 }
 
 /** The file name of a device's report: `<device>.v4` / `<device>.v6`. */
@@ -83,6 +87,8 @@ export function parseLeaseReport(device: string, family: 4 | 6, text: string): L
     return p.ok && p.value.family === 4;
   });
   const vendorOptions = parseHexBytes(fields.get('vendor_options') ?? '');
+  const server = serverOf(family, fields);
+  const expiresUnixMs = expiryOf(family, fields);
   return {
     device,
     family,
@@ -90,5 +96,36 @@ export function parseLeaseReport(device: string, family: 4 | 6, text: string): L
     prefixLength,
     routers,
     ...(vendorOptions !== undefined ? { vendorOptions } : {}),
+    ...(server !== undefined ? { server } : {}),
+    ...(expiresUnixMs !== undefined ? { expiresUnixMs } : {}),
   };
+}
+
+/** A whole number of seconds as dhclient prints it, or undefined. */
+function seconds(text: string | undefined): number | undefined {
+  return text !== undefined && /^\d{1,12}$/.test(text) ? Number(text) : undefined;
+}
+
+/** The DHCPv4 server identifier (an address) or the DHCPv6 server DUID (hex bytes). */
+function serverOf(family: 4 | 6, fields: ReadonlyMap<string, string>): string | undefined {
+  if (family === 4) {
+    const p = parseIp(fields.get('server') ?? '');
+    return p.ok && p.value.family === 4 ? p.value.ip : undefined;
+  }
+  const duid = fields.get('server6') ?? '';
+  return parseHexBytes(duid) !== undefined ? duid : undefined;
+}
+
+/** DHCPv4: `expiry` is a Unix time; DHCPv6: the address's start plus its valid lifetime. */
+function expiryOf(family: 4 | 6, fields: ReadonlyMap<string, string>): number | undefined {
+  if (family === 4) {
+    const at = seconds(fields.get('expiry'));
+    return at === undefined ? undefined : at * 1000;
+  }
+  const starts = seconds(fields.get('life_starts'));
+  const life = seconds(fields.get('max_life'));
+  // 0xffffffff is an infinite lifetime: the lease does not end.
+  return starts === undefined || life === undefined || life === 0xffff_ffff
+    ? undefined
+    : (starts + life) * 1000;
 }

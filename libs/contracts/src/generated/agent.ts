@@ -28,6 +28,10 @@ import type {
   ClusterIdentity__Output as _vsnet_agent_v1_ClusterIdentity__Output,
 } from './vsnet/agent/v1/ClusterIdentity.js';
 import type {
+  DhcpLease as _vsnet_agent_v1_DhcpLease,
+  DhcpLease__Output as _vsnet_agent_v1_DhcpLease__Output,
+} from './vsnet/agent/v1/DhcpLease.js';
+import type {
   DhcpServerSpec as _vsnet_agent_v1_DhcpServerSpec,
   DhcpServerSpec__Output as _vsnet_agent_v1_DhcpServerSpec__Output,
 } from './vsnet/agent/v1/DhcpServerSpec.js';
@@ -160,6 +164,11 @@ export interface ProtoGrpcType {
           _vsnet_agent_v1_ClusterIdentity,
           _vsnet_agent_v1_ClusterIdentity__Output
         >;
+        DhcpLease: MessageTypeDefinition<
+          _vsnet_agent_v1_DhcpLease,
+          _vsnet_agent_v1_DhcpLease__Output
+        >;
+        DhcpLeaseState: EnumTypeDefinition;
         DhcpServerSpec: MessageTypeDefinition<
           _vsnet_agent_v1_DhcpServerSpec,
           _vsnet_agent_v1_DhcpServerSpec__Output

@@ -21,6 +21,10 @@ import type {
   VsvrCounters as _vsnet_agent_v1_VsvrCounters,
   VsvrCounters__Output as _vsnet_agent_v1_VsvrCounters__Output,
 } from '../../../vsnet/agent/v1/VsvrCounters.js';
+import type {
+  DhcpLease as _vsnet_agent_v1_DhcpLease,
+  DhcpLease__Output as _vsnet_agent_v1_DhcpLease__Output,
+} from '../../../vsnet/agent/v1/DhcpLease.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface GetStateResponse {
@@ -54,6 +58,11 @@ export interface GetStateResponse {
    * True while the running spec is the one restored from the local cache at start-up.
    */
   restoredFromCache?: boolean;
+  /**
+   * One per `dhcp` address of the spec the agent runs (the filer's, and its active vsvrs'):
+   * what its DHCP client was leased. Empty with the dry-run driver, which runs no client.
+   */
+  dhcpLeases?: _vsnet_agent_v1_DhcpLease[];
 }
 
 export interface GetStateResponse__Output {
@@ -87,4 +96,9 @@ export interface GetStateResponse__Output {
    * True while the running spec is the one restored from the local cache at start-up.
    */
   restoredFromCache: boolean;
+  /**
+   * One per `dhcp` address of the spec the agent runs (the filer's, and its active vsvrs'):
+   * what its DHCP client was leased. Empty with the dry-run driver, which runs no client.
+   */
+  dhcpLeases: _vsnet_agent_v1_DhcpLease__Output[];
 }
