@@ -8,8 +8,10 @@ import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PipelineStore } from '@vsnet/store';
+import { addVsvrAddress } from '@vsnet/model';
+import { ClusterStateStore, PipelineStore } from '@vsnet/store';
 import { Redis } from 'ioredis';
+import { DataSource } from 'typeorm';
 import { MetricsService } from '../../apps/control/src/metrics/metrics.service.js';
 import { AgentProcess, agentClient, deadline, unary } from '../agent/agent-process.js';
 import type { AgentClient, GetStateResponse__Output } from '@vsnet/contracts';
@@ -315,6 +317,26 @@ describe('the change pipeline', () => {
       expect((await change(g)).state).toBe('CHANGE_STATE_APPLIED');
     }
   }, 60_000);
+
+  it('applies a change another control instance committed, compiling its spec itself', async () => {
+    // This instance holds the specs its own last commit compiled; for a generation committed
+    // elsewhere it must load and compile the cluster, or it would send a stale spec.
+    const other = new ClusterStateStore(r.app.get(DataSource));
+    const done = await other.edit(
+      (current) =>
+        addVsvrAddress(current, {
+          vsvr: 'solo',
+          alias: 'data0',
+          address: '198.51.100.71/24',
+          instance: 'next-free',
+        }),
+      { principal: 'admin', rpc: '/test/OtherInstance', peer: 'test' },
+    );
+    expect(done.filers).toEqual(['filer3']);
+    // Nothing queued it here: the resync loop finds filer3 behind.
+    await changeIn(done.generation, 'CHANGE_STATE_APPLIED');
+    expect(await addressesOn('filer3')).toContain('198.51.100.71/24');
+  });
 
   it('leaves a down agent unreachable, applies the others, and converges when it is back', async () => {
     await agentOf('filer2').kill();

@@ -28,6 +28,7 @@ export type {
   ClusterChange,
   ClusterEdit,
   CommitListener,
+  CompiledCluster,
   EditResult,
   PlannedEdit,
   StoredCluster,

@@ -61,8 +61,11 @@ export class ChangeGrpcController {
 
   /** One poll per watched generation, however many streams watch it. */
   private readonly polls = new SharedPolls<ChangeRecord & { state: string }>(
-    (generation) => this.record(generation),
-    () => this.events.next(WATCH_POLL_MS),
+    (generation) => this.recordReader(generation),
+    {
+      mark: () => this.events.mark(),
+      next: (since) => this.events.next(WATCH_POLL_MS, since),
+    },
     (record) => record.state !== 'CHANGE_STATE_PENDING',
   );
 
@@ -192,18 +195,30 @@ export class ChangeGrpcController {
   }
 
   /** The change that produced `generation`, with its filers' progress; NOT_FOUND if none did. */
-  private async record(generation: string): Promise<ChangeRecord & { state: string }> {
-    const change = GENERATION.test(generation) ? await this.store.change(generation) : undefined;
-    if (change === undefined) {
-      throw EditRefusal.field(
-        'not-found',
-        'generation',
-        `no change produced generation ${generation}; vsnet changes lists the recent ones`,
-        'change.not-found',
-      );
-    }
-    const [record] = await this.records([change]);
-    return record!;
+  private record(generation: string): Promise<ChangeRecord & { state: string }> {
+    return this.recordReader(generation)();
+  }
+
+  /**
+   * Reads the change that produced `generation` with its filers' progress, each time it is
+   * called (NOT_FOUND if no change did). A committed change and its targets never change, so
+   * after the first read only the filers' states are read again: a watch wakes to one query.
+   */
+  private recordReader(generation: string): () => Promise<ChangeRecord & { state: string }> {
+    let change: ChangeView | undefined;
+    return async () => {
+      change ??= GENERATION.test(generation) ? await this.store.change(generation) : undefined;
+      if (change === undefined) {
+        throw EditRefusal.field(
+          'not-found',
+          'generation',
+          `no change produced generation ${generation}; vsnet changes lists the recent ones`,
+          'change.not-found',
+        );
+      }
+      const [record] = await this.records([change]);
+      return record!;
+    };
   }
 
   private async records(

@@ -1,13 +1,16 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { nodeSpecToWire } from '@vsnet/contracts';
 import { NODE_SPEC_OPTIONS } from '@vsnet/dhcp';
+import type { NodeSpec } from '@vsnet/model';
 import { compileNodeSpec, EditRefusal } from '@vsnet/model';
+import type { FilerStateView } from '@vsnet/store';
 import { PipelineStore } from '@vsnet/store';
 import { ClusterReader } from '../cluster/cluster-reader.js';
 import { CONTROL_CONFIG } from '../config/config.module.js';
 import type { ControlConfig } from '../config/control-config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { AgentClients } from './agent-client.js';
+import { CompiledSpecs } from './compiled-specs.js';
 import { LeaderLease } from './leader-lease.js';
 import { PipelineEvents } from './pipeline-events.js';
 import { retirementSpec } from './retirement-spec.js';
@@ -31,11 +34,11 @@ export type ReconcileResult =
   | 'deposed';
 
 /**
- * One step of ARCHITECTURE.md §3 (5–7) for one filer: compile its spec at the current
- * generation (for a filer removed from the cluster, the empty spec that clears it), call its
- * agent's Apply with the leader's epoch and a deadline, and store what the agent answered
- * (observed generation and hash, or the agent's and the kernel's error), as long as this
- * instance still holds the lease. A retiring filer's state goes once its agent applied.
+ * One step of ARCHITECTURE.md §3 (5–7) for one filer: take its spec at the current generation
+ * (as the commit compiled it, or compiled afresh; for a filer removed from the cluster, the
+ * empty spec that clears it), call its agent's Apply with the leader's epoch and a deadline,
+ * and store what the agent answered (observed generation and hash, or the agent's and the
+ * kernel's error), as long as this instance still holds the lease. A retiring filer's state goes once its agent applied.
  */
 @Injectable()
 export class FilerReconciler {
@@ -45,6 +48,7 @@ export class FilerReconciler {
     @Inject(CONTROL_CONFIG) private readonly config: ControlConfig,
     private readonly store: PipelineStore,
     private readonly reader: ClusterReader,
+    private readonly compiled: CompiledSpecs,
     private readonly agents: AgentClients,
     private readonly metrics: MetricsService,
     private readonly events: PipelineEvents,
@@ -52,36 +56,26 @@ export class FilerReconciler {
   ) {}
 
   async reconcile(filer: string, epoch: string): Promise<ReconcileResult> {
-    // The state before the cluster: a filer removed in between is found retiring next time
-    // (the removing commit queues it), never compiled from a cluster it has left.
-    const state = await this.store.filerState(filer);
-    if (state === undefined) {
+    // The state and the generation in one read, the cluster (unless this instance committed
+    // that generation) after: a filer removed in between is found retiring next time (the
+    // removing commit queues it), never compiled from a cluster it has left.
+    const context = await this.store.applyContext(filer);
+    if (context === undefined) {
       return 'gone';
     }
+    const { state } = context;
     const address = state.agentAddress;
     if (address === null) {
       return 'no-agent';
     }
-    if (await this.store.backingOff(filer)) {
+    if (context.backingOff) {
       return 'backing-off';
     }
-    let view;
-    try {
-      view = await this.reader.read();
-    } catch (err) {
-      if (err instanceof EditRefusal) {
-        return 'gone'; // no cluster yet
-      }
-      throw err;
-    }
-    const member = view.analysis.filers.has(filer.toLowerCase());
-    if (!member && state.state !== 'retiring') {
+    const desired = await this.desired(filer, state, context.generation);
+    if (desired === undefined) {
       return 'gone';
     }
-    const spec = member
-      ? compileNodeSpec(view.stored.cluster, filer, view.analysis, NODE_SPEC_OPTIONS)
-      : retirementSpec(view.stored.cluster, state.filer);
-    const generation = view.stored.generation;
+    const { generation, spec, member } = desired;
     this.agents.track(filer, address);
     const started = performance.now();
     const outcome = await this.agents.apply(
@@ -136,5 +130,47 @@ export class FilerReconciler {
     });
     this.events.notify();
     return outcome.state;
+  }
+
+  /**
+   * The filer's spec at the current generation (the empty one for a filer that left the
+   * cluster and is retiring): the one the commit compiled when this instance made that
+   * generation, else compiled from the stored cluster. `undefined` when the filer is not in
+   * the cluster (and not retiring), or there is no cluster.
+   */
+  private async desired(
+    filer: string,
+    state: FilerStateView,
+    generation: string,
+  ): Promise<{ generation: string; spec: NodeSpec; member: boolean } | undefined> {
+    const compiled = this.compiled.at(generation);
+    if (compiled !== undefined) {
+      const spec = compiled.specs.get(filer.toLowerCase());
+      if (spec === undefined && state.state !== 'retiring') {
+        return undefined;
+      }
+      return {
+        generation: compiled.generation,
+        spec: spec ?? retirementSpec(compiled.cluster, state.filer),
+        member: spec !== undefined,
+      };
+    }
+    let view;
+    try {
+      view = await this.reader.read();
+    } catch (err) {
+      if (err instanceof EditRefusal) {
+        return undefined; // no cluster yet
+      }
+      throw err;
+    }
+    const member = view.analysis.filers.has(filer.toLowerCase());
+    if (!member && state.state !== 'retiring') {
+      return undefined;
+    }
+    const spec = member
+      ? compileNodeSpec(view.stored.cluster, filer, view.analysis, NODE_SPEC_OPTIONS)
+      : retirementSpec(view.stored.cluster, state.filer);
+    return { generation: view.stored.generation, spec, member };
   }
 }

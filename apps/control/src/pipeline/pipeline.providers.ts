@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { CONTROL_CONFIG } from '../config/config.module.js';
 import type { ControlConfig } from '../config/control-config.js';
 import { AgentClients } from './agent-client.js';
+import { CompiledSpecs } from './compiled-specs.js';
 import { FilerReconciler } from './filer-reconciler.js';
 import { LeaderLease } from './leader-lease.js';
 import { PipelineEvents } from './pipeline-events.js';
@@ -45,6 +46,7 @@ export const PIPELINE_PROVIDERS: Provider[] = [
   },
   PipelineEvents,
   AgentClients,
+  CompiledSpecs,
   LeaderLease,
   ReconcileQueue,
   FilerReconciler,

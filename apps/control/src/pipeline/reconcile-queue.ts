@@ -41,7 +41,11 @@ export class ReconcileQueue implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleInit(): void {
-    this.unlisten = this.store.onCommitted((_generation, filers) => void this.enqueue(filers));
+    this.unlisten = this.store.onCommitted((_generation, filers) => {
+      if (filers.length > 0) {
+        void this.enqueue(filers);
+      }
+    });
   }
 
   onModuleDestroy(): void {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { PipelineEvents } from './pipeline-events.js';
 import { SharedPolls } from './shared-poll.js';
 
 /** A poll whose reads and wake-ups the test drives by hand. */
@@ -6,13 +7,13 @@ function driven(values: Record<string, number[]>) {
   const reads: string[] = [];
   let wake: (() => void)[] = [];
   const polls = new SharedPolls<number>(
-    (key) => {
+    (key) => () => {
       reads.push(key);
       const queue = values[key];
       const value = queue?.length === 1 ? queue[0] : queue?.shift();
       return value === undefined ? Promise.reject(new Error(`no ${key}`)) : Promise.resolve(value);
     },
-    () => new Promise<void>((resolve) => wake.push(resolve)),
+    { mark: () => 0, next: () => new Promise<void>((resolve) => wake.push(resolve)) },
     (value) => value >= 100,
   );
   const settle = () => new Promise((resolve) => setImmediate(resolve));
@@ -74,5 +75,41 @@ describe('SharedPolls', () => {
     await tick();
     expect(polls.size).toBe(0);
     await expect(polls.follow('x', () => undefined, never)).rejects.toThrow('no x');
+  });
+
+  it('reads again at once when news came while it was reading', async () => {
+    // An apply recorded while the watch reads: waiting for the next news (or the poll's
+    // timeout, far beyond the test's own) would leave the applied change unsent.
+    const events = new PipelineEvents();
+    const values = [1, 100];
+    const polls = new SharedPolls<number>(
+      () => () => {
+        const value = values.shift()!;
+        events.notify();
+        return Promise.resolve(value);
+      },
+      { mark: () => events.mark(), next: (since) => events.next(3_600_000, since) },
+      (value) => value >= 100,
+    );
+    const sent: number[] = [];
+    await polls.follow('g', (v) => sent.push(v), never);
+    expect(sent).toEqual([1, 100]);
+  });
+
+  it('opens one reader per poll, which its reads share', async () => {
+    const opened: string[] = [];
+    let reads = 0;
+    const polls = new SharedPolls<number>(
+      (key) => {
+        opened.push(key);
+        return () => Promise.resolve(++reads === 3 ? 100 : reads);
+      },
+      { mark: () => 0, next: () => Promise.resolve() },
+      (value) => value >= 100,
+    );
+    const sent: number[] = [];
+    await polls.follow('g', (v) => sent.push(v), never);
+    expect(sent).toEqual([1, 2, 100]);
+    expect(opened).toEqual(['g']);
   });
 });

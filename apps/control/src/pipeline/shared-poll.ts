@@ -1,3 +1,14 @@
+/** When a poll reads again. */
+export interface PollClock {
+  /** Taken before each read: where the news stands. */
+  mark(): number;
+  /**
+   * Resolves when it is time to read again after a read begun at `since`: at once when news
+   * came meanwhile (a value that changed during the read is read again without delay).
+   */
+  next(since: number): Promise<void>;
+}
+
 /**
  * One poll loop per key, shared by everyone following that key: WatchChange streams of one
  * generation read its record once per wake-up however many streams watch it.
@@ -6,14 +17,15 @@ export class SharedPolls<T> {
   private readonly polls = new Map<string, Poll<T>>();
 
   /**
-   * @param read reads the value of a key; a throw ends that key's poll and every follower
-   * gets the error.
-   * @param wait resolves when it is time to read again.
+   * @param open gives the reader of a key's value for one poll (it may keep what never
+   * changes between its reads); a throw ends that key's poll and every follower gets the
+   * error.
+   * @param clock says when to read again.
    * @param final whether a value is the last one (the poll stops after sending it).
    */
   constructor(
-    private readonly read: (key: string) => Promise<T>,
-    private readonly wait: () => Promise<void>,
+    private readonly open: (key: string) => () => Promise<T>,
+    private readonly clock: PollClock,
     private readonly final: (value: T) => boolean,
   ) {}
 
@@ -70,8 +82,10 @@ export class SharedPolls<T> {
   private async run(key: string, poll: Poll<T>): Promise<void> {
     let text: string | undefined;
     try {
+      const read = this.open(key);
       for (;;) {
-        const value = await this.read(key);
+        const mark = this.clock.mark();
+        const value = await read();
         const next = JSON.stringify(value);
         if (next !== text) {
           text = next;
@@ -82,7 +96,7 @@ export class SharedPolls<T> {
         if (this.final(value)) {
           return;
         }
-        await this.wait();
+        await this.clock.next(mark);
         if (poll.followers === 0) {
           return;
         }

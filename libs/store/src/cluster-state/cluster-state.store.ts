@@ -23,6 +23,7 @@ import type {
   ClusterChange,
   ClusterEdit,
   CommitListener,
+  CompiledCluster,
   EditResult,
   StoredCluster,
 } from './cluster-state.types.js';
@@ -51,10 +52,11 @@ export class ClusterStateStore {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
-   * Calls `listener` after every committed change with its generation and the filers whose
-   * spec it altered (the change pipeline queues their applies). Called after the commit and
-   * never awaited: a listener that fails or is slow does not fail the change, which the
-   * pipeline's resync finds anyway. Returns the function that removes the listener.
+   * Calls `listener` after every committed change with its generation, the filers whose spec
+   * it altered (the change pipeline queues their applies) and every filer's compiled spec
+   * (the pipeline's reconciler sends them). Called after the commit and never awaited: a
+   * listener that fails or is slow does not fail the change, which the pipeline's resync
+   * finds anyway. Returns the function that removes the listener.
    */
   onCommitted(listener: CommitListener): () => void {
     this.listeners.add(listener);
@@ -104,7 +106,7 @@ export class ClusterStateStore {
         filers: [],
       };
     }
-    const { changes, generation, filers } = await this.retrying(() =>
+    const { changes, generation, filers, compiled } = await this.retrying(() =>
       inTransaction(this.dataSource, async (manager) => {
         const head = await lockClusterRow(manager, 'pessimistic_write');
         const stored = head === null ? undefined : await this.loadRows(manager, head);
@@ -118,7 +120,7 @@ export class ClusterStateStore {
         return this.commit(manager, head, stored, cluster, analysis, next, options, summary);
       }),
     );
-    this.announce(generation, filers);
+    this.announce(generation, filers, compiled);
     return { ok: true, changes, generation, warnings: problems, filers };
   }
 
@@ -141,7 +143,7 @@ export class ClusterStateStore {
       written: { changes: readonly ClusterChange[]; generation: string },
     ) => Promise<void>,
   ): Promise<EditResult<T>> {
-    const done = await this.retrying(() =>
+    const { compiled, ...done } = await this.retrying(() =>
       inTransaction(this.dataSource, async (manager) => {
         const head = await lockClusterRow(manager, 'pessimistic_write');
         const stored = head === null ? undefined : await this.loadRows(manager, head);
@@ -174,18 +176,22 @@ export class ClusterStateStore {
         return { ...written, warnings: problems, result: planned.result };
       }),
     );
-    this.announce(done.generation, done.filers);
+    this.announce(done.generation, done.filers, compiled);
     return done;
   }
 
   /** Tells every listener of a committed change; nothing when the change wrote nothing. */
-  private announce(generation: string, filers: readonly string[]): void {
-    if (filers.length === 0) {
+  private announce(
+    generation: string,
+    filers: readonly string[],
+    compiled: CompiledCluster | undefined,
+  ): void {
+    if (compiled === undefined) {
       return;
     }
     for (const listener of this.listeners) {
       try {
-        listener(generation, filers);
+        listener(generation, filers, compiled);
       } catch {
         // The change is committed; the pipeline's resync finds its filers without the listener.
       }
@@ -208,7 +214,8 @@ export class ClusterStateStore {
   /**
    * The write path shared by `apply` and `edit`, inside their transaction and under the lock:
    * the difference from what is stored, and when there is one the rows, the generation, the
-   * audit row, and the change's targets: the filers whose compiled spec it altered.
+   * audit row, and the change's targets: the filers whose compiled spec it altered. Returns
+   * the compiled specs too (for the listeners, once committed) when it wrote.
    */
   private async commit(
     manager: EntityManager,
@@ -223,7 +230,12 @@ export class ClusterStateStore {
       before: string;
       after: (generation: string, changes: number) => string;
     },
-  ): Promise<{ changes: ClusterChange[]; generation: string; filers: string[] }> {
+  ): Promise<{
+    changes: ClusterChange[];
+    generation: string;
+    filers: string[];
+    compiled?: CompiledCluster;
+  }> {
     const changes = diffClusterDocuments(documentOf(stored), next);
     if (changes.length === 0) {
       return { changes, generation: stored?.generation ?? '0', filers: [] };
@@ -254,12 +266,19 @@ export class ClusterStateStore {
       peer: caller.peer,
       generation,
     });
-    const specs = compileNodeSpecs(cluster, analysis, NODE_SPEC_OPTIONS).map((s) => ({
-      filer: s.filer,
-      hash: s.hash,
-    }));
-    const filers = await recordSpecChanges(manager, generation, specs, now);
-    return { changes, generation, filers };
+    const specs = compileNodeSpecs(cluster, analysis, NODE_SPEC_OPTIONS);
+    const filers = await recordSpecChanges(
+      manager,
+      generation,
+      specs.map((s) => ({ filer: s.filer, hash: s.hash })),
+      now,
+    );
+    const compiled: CompiledCluster = {
+      generation,
+      cluster,
+      specs: new Map(specs.map((s) => [s.filer.toLowerCase(), s])),
+    };
+    return { changes, generation, filers, compiled };
   }
 
   private async loadRows(manager: EntityManager, head: ClusterEntity): Promise<StoredCluster> {

@@ -1,4 +1,4 @@
-import type { Cluster, ClusterDocument, PlannedEdit, Problem } from '@vsnet/model';
+import type { Cluster, ClusterDocument, NodeSpec, PlannedEdit, Problem } from '@vsnet/model';
 
 export type { PlannedEdit } from '@vsnet/model';
 
@@ -42,10 +42,26 @@ export interface EditResult<T> {
 }
 
 /**
- * Told of every committed change of the cluster: the generation it produced and the filers
- * whose spec it altered (never empty).
+ * Every filer's spec of a committed generation, as the commit compiled them to find the filers
+ * it altered: the reconciler of the same process sends these instead of loading and compiling
+ * the cluster again.
  */
-export type CommitListener = (generation: string, filers: readonly string[]) => void;
+export interface CompiledCluster {
+  readonly generation: string;
+  readonly cluster: Cluster;
+  /** By lower-case filer name (as the model's analysis keys filers). */
+  readonly specs: ReadonlyMap<string, NodeSpec>;
+}
+
+/**
+ * Told of every committed change of the cluster: the generation it produced, the filers whose
+ * spec it altered (empty when it altered none), and every filer's spec of that generation.
+ */
+export type CommitListener = (
+  generation: string,
+  filers: readonly string[],
+  compiled: CompiledCluster,
+) => void;
 
 /**
  * One difference between the stored cluster and a document. Paths name list elements by their

@@ -94,6 +94,8 @@ export function boundedError(error: string): string {
 }
 
 const LEASE_ID = 1;
+/** The one row of the cluster table (ClusterStateStore's). */
+const CLUSTER_ROW_ID = 1;
 
 /**
  * Inside the commit's transaction (under the cluster row's lock): compares each filer's new
@@ -210,6 +212,37 @@ export class PipelineStore {
     return row === null ? undefined : viewOf(row);
   }
 
+  /**
+   * What a reconcile of `filer` starts from, in one read (one consistent view): its state
+   * (`undefined` without one); whether it is waiting out its backoff after a failure, so a job
+   * for it (one queued twice while an apply was in flight) should not call its agent yet (new
+   * work is never waiting: it makes the filer `pending`); and the cluster's generation ('0'
+   * before the first change).
+   */
+  async applyContext(
+    filer: string,
+  ): Promise<{ state: FilerStateView; backingOff: boolean; generation: string } | undefined> {
+    const { entities, raw } = await this.dataSource.manager
+      .createQueryBuilder(FilerStateEntity, 'f')
+      .addSelect(`(f.state <> 'pending' AND f.next_attempt_at > UTC_TIMESTAMP(3))`, 'backing_off')
+      .addSelect(
+        `(SELECT CAST(c.generation AS CHAR) FROM cluster c WHERE c.id = ${CLUSTER_ROW_ID})`,
+        'cluster_generation',
+      )
+      .where('f.filer = :filer', { filer })
+      .getRawAndEntities<{ backing_off: unknown; cluster_generation: string | null }>();
+    const row = entities[0];
+    const extra = raw[0];
+    if (row === undefined || extra === undefined) {
+      return undefined;
+    }
+    return {
+      state: viewOf(row),
+      backingOff: Number(extra.backing_off) === 1,
+      generation: extra.cluster_generation ?? '0',
+    };
+  }
+
   /** The states of `filers` that have one (a filer removed since has none). */
   async filerStatesOf(filers: readonly string[]): Promise<FilerStateView[]> {
     if (filers.length === 0) {
@@ -236,20 +269,6 @@ export class PipelineStore {
         ORDER BY filer`,
     );
     return rows.map((r) => r.filer);
-  }
-
-  /**
-   * Whether `filer` is waiting out its backoff after a failure, so a job for it (one queued
-   * twice while an apply was in flight) should not call its agent yet. New work is never
-   * waiting: it makes the filer `pending`.
-   */
-  async backingOff(filer: string): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.manager.query(
-      `SELECT 1 FROM filer_state
-        WHERE filer = ? AND state <> 'pending' AND next_attempt_at > UTC_TIMESTAMP(3)`,
-      [filer],
-    );
-    return rows.length > 0;
   }
 
   /**
