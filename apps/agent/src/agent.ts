@@ -49,7 +49,7 @@ export async function startAgent(
   const fencing = await FencingStore.open(config.stateDir, edges.files);
   const driver = edges.driver ?? createDriver(config);
   const events = new AgentEvents();
-  const cache = new SpecCache(config.stateDir, edges.files);
+  const cache = new SpecCache(fencing);
   // DHCP clients for `dhcp` addresses; in bootstrap mode, the interfaces built from DHCP first.
   const dhcp = await startAgentDhcp(config, driver, cache, logger, edges.startSignal);
   // The internal DHCP server, while this filer hosts vs_mgmt and the cluster wants one.

@@ -2,11 +2,18 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { AgentError } from './agent.errors.js';
-import { FENCING_FILE, FencingStore } from './fencing-store.js';
+import { labNodeSpec } from '../../../libs/contracts/src/testing/lab-specs.js';
+import { AGENT_STATE_FILE, FENCING_FILE, FencingStore } from './fencing-store.js';
+import type { CachedSpec } from './spec-cache.js';
 import { tempStateDir } from './testing/agent-fixture.js';
 
 const HASH_A = 'a'.repeat(64);
 const HASH_B = 'b'.repeat(64);
+
+/** An apply of generation `generation` of a spec with hash `hash`. */
+function applied(generation: bigint, hash: string, epoch = 0n): CachedSpec {
+  return { generation, epoch, spec: { ...labNodeSpec('filer1'), hash } };
+}
 
 function refusal(fn: () => void): AgentError {
   try {
@@ -35,7 +42,7 @@ describe('FencingStore', () => {
 
   it('refuses a generation older than the last applied, naming both numbers', async () => {
     const store = await FencingStore.open(dir.path);
-    await store.recordApplied(7n, HASH_A);
+    await store.recordApplied(applied(7n, HASH_A));
     const err = refusal(() => store.admit(6n, 0n, HASH_B));
     expect(err.code).toBe('stale-generation');
     expect(err.message).toBe(
@@ -54,13 +61,13 @@ describe('FencingStore', () => {
   it('checks the epoch before the generation: a deposed leader is told it is fenced', async () => {
     const store = await FencingStore.open(dir.path);
     await store.recordEpoch(5n);
-    await store.recordApplied(7n, HASH_A);
+    await store.recordApplied(applied(7n, HASH_A));
     expect(refusal(() => store.admit(1n, 1n, HASH_A)).code).toBe('fenced');
   });
 
   it('admits the same generation with the same hash, refuses it with another', async () => {
     const store = await FencingStore.open(dir.path);
-    await store.recordApplied(7n, HASH_A);
+    await store.recordApplied(applied(7n, HASH_A));
     expect(() => store.admit(7n, 0n, HASH_A)).not.toThrow();
     expect(refusal(() => store.admit(7n, 0n, HASH_B)).code).toBe('generation-conflict');
   });
@@ -76,7 +83,7 @@ describe('FencingStore', () => {
   it('keeps refusing after a restart: a new instance reads the persisted numbers', async () => {
     const first = await FencingStore.open(dir.path);
     await first.recordEpoch(12n);
-    await first.recordApplied(40n, HASH_A);
+    await first.recordApplied(applied(40n, HASH_A));
 
     const second = await FencingStore.open(dir.path);
     expect(second.state).toEqual({ highestEpoch: 12n, lastGeneration: 40n, specHash: HASH_A });
@@ -89,10 +96,30 @@ describe('FencingStore', () => {
     await first.recordEpoch(18_446_744_073_709_551_615n);
     const second = await FencingStore.open(dir.path);
     expect(second.state.highestEpoch).toBe(18_446_744_073_709_551_615n);
-    expect(readFileSync(join(dir.path, FENCING_FILE), 'utf8')).toContain('"18446744073709551615"');
+    expect(readFileSync(join(dir.path, AGENT_STATE_FILE), 'utf8')).toContain(
+      '"18446744073709551615"',
+    );
   });
 
-  it('refuses to start from a damaged fencing file rather than forget the epoch', async () => {
+  it('remembers an epoch carried by an apply it records', async () => {
+    const store = await FencingStore.open(dir.path);
+    await store.recordApplied(applied(3n, HASH_A, 6n));
+    const second = await FencingStore.open(dir.path);
+    expect(second.state).toEqual({ highestEpoch: 6n, lastGeneration: 3n, specHash: HASH_A });
+  });
+
+  it('refuses to start from a damaged record rather than forget the epoch', async () => {
+    writeFileSync(join(dir.path, AGENT_STATE_FILE), '{"version": 2, "highestEpoch": 3');
+    await expect(FencingStore.open(dir.path)).rejects.toThrow(
+      /agent-state\.json is not an agent state written by vsnet-agent \(it is not JSON\); restore it from a backup/,
+    );
+    writeFileSync(join(dir.path, AGENT_STATE_FILE), '{"version": 2, "highestEpoch": "3"}');
+    await expect(FencingStore.open(dir.path)).rejects.toThrow(
+      /\(it lacks highestEpoch, lastGeneration or specHash\)/,
+    );
+  });
+
+  it('refuses to start from a damaged version 1 fencing file rather than forget the epoch', async () => {
     writeFileSync(join(dir.path, FENCING_FILE), '{"highestEpoch": 3');
     await expect(FencingStore.open(dir.path)).rejects.toThrow(
       /fencing\.json is not a fencing state written by vsnet-agent/,

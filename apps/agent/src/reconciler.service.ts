@@ -123,11 +123,13 @@ export class ReconcilerService {
         this.emit('apply-failed', generation, spec.hash, `restoring the cached spec: ${failure}`);
         return false;
       }
-      // The cache is written before fencing: a crash between the two leaves fencing behind.
-      if (generation > this.fencing.state.lastGeneration) {
-        await this.fencing.recordApplied(generation, spec.hash);
+      // Only a cache migrated from version 1 (written before its fencing) can be ahead of it.
+      const { lastGeneration } = this.fencing.state;
+      if (generation > lastGeneration) {
+        await this.fencing.recordApplied(cached);
+      } else {
+        await this.fencing.recordEpoch(epoch);
       }
-      await this.fencing.recordEpoch(epoch);
       this.logger.info(`restored cached spec generation ${generation}`, {
         generation: generation.toString(),
         specHash: spec.hash,
@@ -173,6 +175,8 @@ export class ReconcilerService {
         const { outcome } = await this.converge(spec, true);
         return { ...outcome, generation: this.fencing.state.lastGeneration };
       }
+      // A raised epoch is durable before the kernel is touched: after a crash, the deposed
+      // leader stays fenced out even though this apply never finished.
       await this.fencing.recordEpoch(epoch);
       return this.applyAdmitted(spec, generation, epoch);
     });
@@ -270,9 +274,8 @@ export class ReconcilerService {
     const before = this.fencing.state;
     const news = before.lastGeneration !== generation || before.specHash !== spec.hash;
     if (news || this.restoredEvent !== undefined) {
-      // Cache first: fencing must never be ahead of the spec a restart would restore.
-      await this.cache.write({ generation, epoch, spec });
-      await this.fencing.recordApplied(generation, spec.hash);
+      // Fencing and the cached spec in one atomic write: neither is ever ahead of the other.
+      await this.fencing.recordApplied({ generation, epoch, spec });
     }
     this.restoredEvent = undefined;
     this.logger.info(`applied generation ${generation}`, {

@@ -140,7 +140,7 @@ async function main(): Promise<void> {
       'filer1',
       driver,
       fencing,
-      new SpecCache(stateDir, files),
+      new SpecCache(fencing),
       new AgentEvents(),
       new Logger(() => undefined),
     );

@@ -31,7 +31,7 @@ export async function reconcilerFixture(
   driver: DataplaneDriver = createDryRunDriver(),
 ): Promise<ReconcilerFixture> {
   const fencing = await FencingStore.open(stateDir);
-  const cache = new SpecCache(stateDir);
+  const cache = new SpecCache(fencing);
   const bus = new AgentEvents();
   const events: AgentEvent[] = [];
   bus.subscribe((e) => events.push(e));
