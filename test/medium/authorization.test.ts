@@ -565,13 +565,14 @@ describe('authorization of every mutating RPC', () => {
         const generation = await pendingChange();
         const watching = watch(f.r.address, f.tokens.admin, generation);
         await watching.first;
-        await f.sql.query('RENAME TABLE change_targets TO change_targets_away');
+        // A watch re-reads the filers' states at every wake-up (a change's targets never change).
+        await f.sql.query('RENAME TABLE filer_state TO filer_state_away');
         try {
           const ended = await watching.ended;
           expect(ended?.code).toBe(status.INTERNAL);
           expect(ended?.details).toBe('internal error; the service logged the details');
         } finally {
-          await f.sql.query('RENAME TABLE change_targets_away TO change_targets');
+          await f.sql.query('RENAME TABLE filer_state_away TO filer_state');
         }
         // Everything works again once the table is back.
         const after = watch(f.r.address, f.tokens.admin, generation);

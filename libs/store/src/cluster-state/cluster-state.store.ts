@@ -48,6 +48,13 @@ export class StoredClusterError extends Error {
  */
 export class ClusterStateStore {
   private readonly listeners = new Set<CommitListener>();
+  /**
+   * The cluster as committed at one generation, read or written by this process. A committed
+   * generation's rows never change (every change of them bumps the generation under the
+   * cluster row's lock), so a transaction that finds the row at this generation uses it instead
+   * of reading and decoding every table again.
+   */
+  private committed: StoredCluster | undefined;
 
   constructor(private readonly dataSource: DataSource) {}
 
@@ -64,9 +71,10 @@ export class ClusterStateStore {
   }
 
   /**
-   * The stored cluster, or `undefined` before the first apply. Reads with `manager`; for a
-   * consistent view, call it in a transaction holding the cluster row's lock (as `apply` and
-   * `export` do): every writer holds that lock for its whole transaction.
+   * The stored cluster, or `undefined` before the first apply. Call it in a transaction holding
+   * the cluster row's lock (as `apply`, `edit` and `export` do, and ConfigApiService.snapshot):
+   * every writer holds that lock for its whole transaction, so the head and the rows agree, and
+   * what is read may be kept as the cluster committed at that generation.
    */
   async load(manager: EntityManager): Promise<StoredCluster | undefined> {
     const head = await manager.findOne(ClusterEntity, { where: { id: CLUSTER_ROW_ID } });
@@ -96,7 +104,11 @@ export class ClusterStateStore {
     const cluster = decoded.cluster;
     const next = encodeClusterDocument(cluster);
     if (options.dryRun) {
-      const stored = await this.load(this.dataSource.manager);
+      // Under the row's read lock like every read here: the head and the rows must agree.
+      const stored = await inTransaction(this.dataSource, async (manager) => {
+        const head = await lockClusterRow(manager, 'pessimistic_read');
+        return head === null ? undefined : this.loadRows(manager, head);
+      });
       const changes = diffClusterDocuments(documentOf(stored), next);
       return {
         ok: true,
@@ -189,6 +201,8 @@ export class ClusterStateStore {
     if (compiled === undefined) {
       return;
     }
+    // Only now, after the transaction committed: a rolled-back generation must never be reused.
+    this.committed = { cluster: compiled.cluster, generation };
     for (const listener of this.listeners) {
       try {
         listener(generation, filers, compiled);
@@ -282,6 +296,9 @@ export class ClusterStateStore {
   }
 
   private async loadRows(manager: EntityManager, head: ClusterEntity): Promise<StoredCluster> {
+    if (this.committed?.generation === head.generation) {
+      return this.committed;
+    }
     const document = rowsToDocument(head, await readDesiredState(manager));
     const decoded = decodeClusterDocument(document);
     const errors = decoded.problems.filter((p) => p.severity === 'error');
@@ -290,7 +307,9 @@ export class ClusterStateStore {
         `the stored cluster does not decode: ${errors.map((p) => p.message).join('; ')}`,
       );
     }
-    return { cluster: decoded.cluster, generation: head.generation };
+    // Read under the cluster row's lock, so these are the rows committed at this generation.
+    this.committed = { cluster: decoded.cluster, generation: head.generation };
+    return this.committed;
   }
 }
 
