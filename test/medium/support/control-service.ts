@@ -5,6 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { INestApplication } from '@nestjs/common';
 import type { PrincipalRole } from '@vsnet/store';
 import { AuthStore, storeDataSourceOptions } from '@vsnet/store';
+import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { schemaMigrations } from '../../../migrations/index.js';
 import { loadControlConfig } from '../../../apps/control/src/config/control-config.js';
@@ -109,6 +110,24 @@ export interface ControlOptions {
   readonly credentials?: grpc.ChannelCredentials;
 }
 
+/** Removes what the service's reconcile queue left in Redis under its own prefix. */
+async function dropQueueKeys(redisUrl: string, prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length > 0) {
+        await redis.del(...keys);
+      }
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
 /** Starts a control service on a fresh database; `stop()` closes it and drops the database. */
 export async function startControl(
   label: string,
@@ -199,6 +218,7 @@ export async function startControl(
       await store.destroy();
       await app.close();
       await db.drop();
+      await dropQueueKeys(config.redisUrl, config.pipeline.queuePrefix);
     },
   };
 }
