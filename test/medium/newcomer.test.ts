@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createConnection } from 'mysql2/promise';
-import { freePort } from './support/control-service.js';
+import { dropQueueKeys, freePort } from './support/control-service.js';
 
 // A newcomer's first minutes, as processes built by `npm run build`: `vsnet-control init`
 // prints a token once, `vsnet-control serve` starts, `vsnet` works with that token, and the
@@ -29,6 +29,8 @@ function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     VSNET_GRPC_PORT: String(grpcPort),
     VSNET_HTTP_PORT: String(httpPort),
     VSNET_SERVER: `127.0.0.1:${grpcPort}`,
+    // Its own reconcile queue in the shared Redis, removed afterwards.
+    VSNET_QUEUE_PREFIX: NAME,
     // No config file of the machine's user may leak into the test.
     XDG_CONFIG_HOME: join(REPO, 'test', 'medium', 'support', 'no-config'),
     ...extra,
@@ -77,6 +79,7 @@ afterAll(async () => {
     await exited;
   }
   await onServer(`DROP DATABASE IF EXISTS \`${NAME}\``);
+  await dropQueueKeys('redis://127.0.0.1:6379', NAME);
 });
 
 describe("a newcomer's path", () => {

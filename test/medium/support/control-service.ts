@@ -110,8 +110,8 @@ export interface ControlOptions {
   readonly credentials?: grpc.ChannelCredentials;
 }
 
-/** Removes what the service's reconcile queue left in Redis under its own prefix. */
-async function dropQueueKeys(redisUrl: string, prefix: string): Promise<void> {
+/** Removes what a service's reconcile queue left in Redis under its own prefix. */
+export async function dropQueueKeys(redisUrl: string, prefix: string): Promise<void> {
   const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await redis.connect();
