@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createConnection } from 'mysql2/promise';
 import { labNamespaces, removeStale } from '../../deploy/lab/src/lab.js';
-import { freePort } from '../medium/support/control-service.js';
+import { dropQueueKeys, freePort } from '../medium/support/control-service.js';
 
 // `npm start` as a newcomer runs it (issue 5 item 4), as processes: the built start script with
 // a prefix, ports, data folder and database of its own; its printed token and server work with
@@ -94,6 +94,8 @@ beforeAll(async () => {
       VSNET_LOCAL_DIR: dataDir,
       VSNET_LOCAL_DATABASE: DATABASE,
       VSNET_LAB_PREFIX: PREFIX,
+      // Its own reconcile queue in Redis, removed afterwards.
+      VSNET_QUEUE_PREFIX: DATABASE,
       VSNET_GRPC_PORT: String(grpcPort),
       VSNET_HTTP_PORT: String(httpPort),
     },
@@ -128,6 +130,7 @@ afterAll(async () => {
   } finally {
     await connection.end();
   }
+  await dropQueueKeys(process.env['VSNET_REDIS_URL'] ?? 'redis://127.0.0.1:6379', DATABASE);
   if (dataDir !== '') {
     await rm(dataDir, { recursive: true, force: true });
   }
