@@ -13,6 +13,7 @@ import { loadControlConfig } from '../../apps/control/src/config/control-config.
 import type { ControlConfig } from '../../apps/control/src/config/control-config.js';
 import { createControlApp, initialize } from '../../apps/control/src/control-app.js';
 import { JsonLogger } from '../../apps/control/src/logging/json-logger.js';
+import { dropQueueKeys } from './support/control-service.js';
 import { createTestDatabase } from './support/test-database.js';
 import type { TestDatabase } from './support/test-database.js';
 
@@ -57,7 +58,7 @@ async function start(label: string): Promise<Running> {
   const db = await createTestDatabase(label);
   const grpcPort = await freePort();
   const config: ControlConfig = {
-    ...loadControlConfig({ VSNET_MYSQL_URL: db.url }),
+    ...loadControlConfig({ VSNET_MYSQL_URL: db.url, VSNET_QUEUE_PREFIX: db.name }),
     grpcPort,
   };
   const { secret: token } = await initialize(config, 'admin');
@@ -77,6 +78,7 @@ describe('vsnet apply and export against a running control service', () => {
   afterAll(async () => {
     await r?.app.close();
     await r?.db.drop();
+    await dropQueueKeys('redis://127.0.0.1:6379', r?.db.name ?? '');
   });
 
   /** Runs the CLI with VSNET_SERVER pointing at the running app. */

@@ -34,6 +34,7 @@ import {
 import type { ApplyResponse__Output } from '../../libs/contracts/src/generated/vsnet/v1/ApplyResponse.js';
 import type { ExportResponse__Output } from '../../libs/contracts/src/generated/vsnet/v1/ExportResponse.js';
 import type { GetClusterResponse__Output } from '../../libs/contracts/src/generated/vsnet/v1/GetClusterResponse.js';
+import { dropQueueKeys } from './support/control-service.js';
 import { createTestDatabase } from './support/test-database.js';
 import type { TestDatabase } from './support/test-database.js';
 
@@ -112,7 +113,7 @@ async function start(label: string): Promise<Running> {
   const db = await createTestDatabase(label);
   const grpcPort = await freePort();
   const config: ControlConfig = {
-    ...loadControlConfig({ VSNET_MYSQL_URL: db.url }),
+    ...loadControlConfig({ VSNET_MYSQL_URL: db.url, VSNET_QUEUE_PREFIX: db.name }),
     grpcPort,
   };
   adminToken = (await initialize(config, 'admin')).secret;
@@ -138,6 +139,7 @@ async function stop(running: Running | undefined): Promise<void> {
   running?.cluster.close();
   await running?.app.close();
   await running?.db.drop();
+  await dropQueueKeys('redis://127.0.0.1:6379', running?.db.name ?? '');
 }
 
 function apply(r: Running, document: ClusterDocument, dryRun = false) {

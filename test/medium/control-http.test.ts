@@ -8,6 +8,7 @@ import type { ControlConfig } from '../../apps/control/src/config/control-config
 import { createControlApp, migrateDatabase } from '../../apps/control/src/control-app.js';
 import { JsonLogger } from '../../apps/control/src/logging/json-logger.js';
 import { schemaMigrations } from '../../migrations/index.js';
+import { dropQueueKeys } from './support/control-service.js';
 import { createTestDatabase } from './support/test-database.js';
 import type { TestDatabase } from './support/test-database.js';
 
@@ -48,7 +49,7 @@ describe('vsnet-control HTTP: health, readiness, metrics', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('http');
-    const config = loadControlConfig({ VSNET_MYSQL_URL: db.url });
+    const config = loadControlConfig({ VSNET_MYSQL_URL: db.url, VSNET_QUEUE_PREFIX: db.name });
     expect(await migrateDatabase(config)).toEqual(migrationNames(config));
     healthy = await start(config);
     noDatabase = await start({
@@ -61,6 +62,7 @@ describe('vsnet-control HTTP: health, readiness, metrics', () => {
     await healthy?.app.close();
     await noDatabase?.app.close();
     await db?.drop();
+    await dropQueueKeys('redis://127.0.0.1:6379', db?.name ?? '');
   });
 
   it('answers /healthz while the process is up', async () => {

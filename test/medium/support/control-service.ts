@@ -112,6 +112,9 @@ export interface ControlOptions {
 
 /** Removes what a service's reconcile queue left in Redis under its own prefix. */
 export async function dropQueueKeys(redisUrl: string, prefix: string): Promise<void> {
+  if (prefix === '') {
+    return; // Nothing was started, so nothing to remove (and never every key of the server).
+  }
   const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await redis.connect();
