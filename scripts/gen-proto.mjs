@@ -48,6 +48,7 @@ const CLUSTER_API_FILES = [
   'vsnet/v1/auth.proto',
   'vsnet/v1/change.proto',
   'vsnet/v1/dhcp.proto',
+  'vsnet/v1/failover.proto',
 ];
 const ERROR_MODEL_FILES = ['google/rpc/status.proto', 'google/rpc/error_details.proto'];
 const INPUTS = [

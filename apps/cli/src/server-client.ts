@@ -14,6 +14,7 @@ import type {
   ClusterServiceClient,
   ConfigServiceClient,
   DhcpServiceClient,
+  FailoverServiceClient,
   FilerServiceClient,
   InterfaceServiceClient,
   RoutingServiceClient,
@@ -181,6 +182,7 @@ export interface ServiceClients {
   readonly AuthService: AuthServiceClient;
   readonly ChangeService: ChangeServiceClient;
   readonly DhcpService: DhcpServiceClient;
+  readonly FailoverService: FailoverServiceClient;
 }
 
 /** One command's worth of connection: clients, metadata with the token, the deadline. */

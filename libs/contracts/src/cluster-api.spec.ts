@@ -58,6 +58,7 @@ const PROMISED: Record<ClusterApiServiceName, readonly string[]> = {
   AuthService: ['CreatePrincipal', 'CreateToken', 'RevokeToken', 'WhoAmI'],
   ChangeService: ['ListChanges', 'GetChange', 'WatchChange', 'ListFilerStatus'],
   DhcpService: ['ExportDhcp'],
+  FailoverService: ['GetFailoverStatus', 'MoveVsvr'],
 };
 
 type AnyMethod = MethodDefinition<object, object, object, object>;

@@ -10,6 +10,7 @@ import type { ProtoGrpcType as ClusterGrpcType } from './generated/cluster.js';
 import type { ProtoGrpcType as ConfigGrpcType } from './generated/config.js';
 import type { ProtoGrpcType as DhcpGrpcType } from './generated/dhcp.js';
 import type { ProtoGrpcType as ErrorDetailsGrpcType } from './generated/error_details.js';
+import type { ProtoGrpcType as FailoverGrpcType } from './generated/failover.js';
 import type { ProtoGrpcType as FilerGrpcType } from './generated/filer.js';
 import type { ProtoGrpcType as InterfaceGrpcType } from './generated/interface.js';
 import type { ProtoGrpcType as RoutingGrpcType } from './generated/routing.js';
@@ -38,6 +39,7 @@ export const CLUSTER_API_PROTO_FILES = [
   'vsnet/v1/auth.proto',
   'vsnet/v1/change.proto',
   'vsnet/v1/dhcp.proto',
+  'vsnet/v1/failover.proto',
 ] as const;
 
 /** The google.rpc error model (from the google-proto-files package): Status and its details. */
@@ -86,6 +88,7 @@ export const CLUSTER_API_SERVICES = {
   AuthService: ['CreatePrincipal', 'ListPrincipals', 'CreateToken', 'RevokeToken', 'WhoAmI'],
   ChangeService: ['ListChanges', 'GetChange', 'WatchChange', 'ListFilerStatus'],
   DhcpService: ['ExportDhcp'],
+  FailoverService: ['GetFailoverStatus', 'MoveVsvr'],
 } as const;
 
 export type ClusterApiServiceName = keyof typeof CLUSTER_API_SERVICES;
@@ -146,7 +149,8 @@ export type ClusterApiGrpc = V1<ClusterGrpcType> &
   V1<AuditGrpcType> &
   V1<AuthGrpcType> &
   V1<ChangeGrpcType> &
-  V1<DhcpGrpcType>;
+  V1<DhcpGrpcType> &
+  V1<FailoverGrpcType>;
 
 /** The google.rpc messages (Status, BadRequest, ErrorInfo, …). */
 export type ErrorModelGrpc = StatusGrpcType['google']['rpc'] &
@@ -185,6 +189,7 @@ export type { AuditServiceClient } from './generated/vsnet/v1/AuditService.js';
 export type { AuthServiceClient } from './generated/vsnet/v1/AuthService.js';
 export type { ChangeServiceClient } from './generated/vsnet/v1/ChangeService.js';
 export type { DhcpServiceClient } from './generated/vsnet/v1/DhcpService.js';
+export type { FailoverServiceClient } from './generated/vsnet/v1/FailoverService.js';
 export type {
   ClusterDocument as ClusterDocumentMessage,
   ClusterDocument__Output as ClusterDocumentMessage__Output,

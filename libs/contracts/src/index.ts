@@ -79,3 +79,26 @@ export type {
 } from './generated/vsnet/agent/v1/NodeSpec.js';
 export type { HealthClient } from './generated/grpc/health/v1/Health.js';
 export type { HealthCheckResponse__Output } from './generated/grpc/health/v1/HealthCheckResponse.js';
+export type { LeadRequest, LeadRequest__Output } from './generated/vsnet/agent/v1/LeadRequest.js';
+export type {
+  LeadResponse,
+  LeadResponse__Output,
+} from './generated/vsnet/agent/v1/LeadResponse.js';
+export type {
+  TakeoverRequest,
+  TakeoverRequest__Output,
+} from './generated/vsnet/agent/v1/TakeoverRequest.js';
+export type {
+  TakeoverResponse,
+  TakeoverResponse__Output,
+} from './generated/vsnet/agent/v1/TakeoverResponse.js';
+export {
+  HEARTBEAT_MAGIC,
+  HEARTBEAT_VERSION,
+  PING_FENCE_NOW,
+  PONG_FENCED,
+  PONG_NO_KEY,
+  decodeHeartbeat,
+  encodeHeartbeat,
+} from './heartbeat-wire.js';
+export type { HeartbeatMessage, Ping, Pong, Received } from './heartbeat-wire.js';

@@ -68,6 +68,14 @@ import type {
   ItemStatus__Output as _vsnet_agent_v1_ItemStatus__Output,
 } from './vsnet/agent/v1/ItemStatus.js';
 import type {
+  LeadRequest as _vsnet_agent_v1_LeadRequest,
+  LeadRequest__Output as _vsnet_agent_v1_LeadRequest__Output,
+} from './vsnet/agent/v1/LeadRequest.js';
+import type {
+  LeadResponse as _vsnet_agent_v1_LeadResponse,
+  LeadResponse__Output as _vsnet_agent_v1_LeadResponse__Output,
+} from './vsnet/agent/v1/LeadResponse.js';
+import type {
   LinkSpec as _vsnet_agent_v1_LinkSpec,
   LinkSpec__Output as _vsnet_agent_v1_LinkSpec__Output,
 } from './vsnet/agent/v1/LinkSpec.js';
@@ -103,6 +111,14 @@ import type {
   PlannedOperation as _vsnet_agent_v1_PlannedOperation,
   PlannedOperation__Output as _vsnet_agent_v1_PlannedOperation__Output,
 } from './vsnet/agent/v1/PlannedOperation.js';
+import type {
+  TakeoverRequest as _vsnet_agent_v1_TakeoverRequest,
+  TakeoverRequest__Output as _vsnet_agent_v1_TakeoverRequest__Output,
+} from './vsnet/agent/v1/TakeoverRequest.js';
+import type {
+  TakeoverResponse as _vsnet_agent_v1_TakeoverResponse,
+  TakeoverResponse__Output as _vsnet_agent_v1_TakeoverResponse__Output,
+} from './vsnet/agent/v1/TakeoverResponse.js';
 import type {
   VsvrAddressSpec as _vsnet_agent_v1_VsvrAddressSpec,
   VsvrAddressSpec__Output as _vsnet_agent_v1_VsvrAddressSpec__Output,
@@ -201,6 +217,14 @@ export interface ProtoGrpcType {
           _vsnet_agent_v1_ItemStatus,
           _vsnet_agent_v1_ItemStatus__Output
         >;
+        LeadRequest: MessageTypeDefinition<
+          _vsnet_agent_v1_LeadRequest,
+          _vsnet_agent_v1_LeadRequest__Output
+        >;
+        LeadResponse: MessageTypeDefinition<
+          _vsnet_agent_v1_LeadResponse,
+          _vsnet_agent_v1_LeadResponse__Output
+        >;
         LinkKind: EnumTypeDefinition;
         LinkMode: EnumTypeDefinition;
         LinkSpec: MessageTypeDefinition<_vsnet_agent_v1_LinkSpec, _vsnet_agent_v1_LinkSpec__Output>;
@@ -232,6 +256,14 @@ export interface ProtoGrpcType {
         PlannedOperation: MessageTypeDefinition<
           _vsnet_agent_v1_PlannedOperation,
           _vsnet_agent_v1_PlannedOperation__Output
+        >;
+        TakeoverRequest: MessageTypeDefinition<
+          _vsnet_agent_v1_TakeoverRequest,
+          _vsnet_agent_v1_TakeoverRequest__Output
+        >;
+        TakeoverResponse: MessageTypeDefinition<
+          _vsnet_agent_v1_TakeoverResponse,
+          _vsnet_agent_v1_TakeoverResponse__Output
         >;
         VsvrAddressSpec: MessageTypeDefinition<
           _vsnet_agent_v1_VsvrAddressSpec,

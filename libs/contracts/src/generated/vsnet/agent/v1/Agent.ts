@@ -20,6 +20,22 @@ import type {
   GetStateResponse__Output as _vsnet_agent_v1_GetStateResponse__Output,
 } from '../../../vsnet/agent/v1/GetStateResponse.js';
 import type {
+  LeadRequest as _vsnet_agent_v1_LeadRequest,
+  LeadRequest__Output as _vsnet_agent_v1_LeadRequest__Output,
+} from '../../../vsnet/agent/v1/LeadRequest.js';
+import type {
+  LeadResponse as _vsnet_agent_v1_LeadResponse,
+  LeadResponse__Output as _vsnet_agent_v1_LeadResponse__Output,
+} from '../../../vsnet/agent/v1/LeadResponse.js';
+import type {
+  TakeoverRequest as _vsnet_agent_v1_TakeoverRequest,
+  TakeoverRequest__Output as _vsnet_agent_v1_TakeoverRequest__Output,
+} from '../../../vsnet/agent/v1/TakeoverRequest.js';
+import type {
+  TakeoverResponse as _vsnet_agent_v1_TakeoverResponse,
+  TakeoverResponse__Output as _vsnet_agent_v1_TakeoverResponse__Output,
+} from '../../../vsnet/agent/v1/TakeoverResponse.js';
+import type {
   WatchRequest as _vsnet_agent_v1_WatchRequest,
   WatchRequest__Output as _vsnet_agent_v1_WatchRequest__Output,
 } from '../../../vsnet/agent/v1/WatchRequest.js';
@@ -135,6 +151,112 @@ export interface AgentClient extends grpc.Client {
   ): grpc.ClientUnaryCall;
 
   /**
+   * A control leader introduces itself (ARCHITECTURE.md §4): its epoch, the key that signs its
+   * UDP heartbeats both ways, and the timing the agent fences by. Refused with
+   * FAILED_PRECONDITION for an epoch older than the highest seen. Called by every new leader
+   * and whenever an agent's heartbeat answer says it has no key (a restarted agent).
+   */
+  Lead(
+    argument: _vsnet_agent_v1_LeadRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_vsnet_agent_v1_LeadResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  Lead(
+    argument: _vsnet_agent_v1_LeadRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_vsnet_agent_v1_LeadResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  Lead(
+    argument: _vsnet_agent_v1_LeadRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_vsnet_agent_v1_LeadResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  Lead(
+    argument: _vsnet_agent_v1_LeadRequest,
+    callback: grpc.requestCallback<_vsnet_agent_v1_LeadResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  /**
+   * A control leader introduces itself (ARCHITECTURE.md §4): its epoch, the key that signs its
+   * UDP heartbeats both ways, and the timing the agent fences by. Refused with
+   * FAILED_PRECONDITION for an epoch older than the highest seen. Called by every new leader
+   * and whenever an agent's heartbeat answer says it has no key (a restarted agent).
+   */
+  lead(
+    argument: _vsnet_agent_v1_LeadRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_vsnet_agent_v1_LeadResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  lead(
+    argument: _vsnet_agent_v1_LeadRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_vsnet_agent_v1_LeadResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  lead(
+    argument: _vsnet_agent_v1_LeadRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_vsnet_agent_v1_LeadResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  lead(
+    argument: _vsnet_agent_v1_LeadRequest,
+    callback: grpc.requestCallback<_vsnet_agent_v1_LeadResponse__Output>,
+  ): grpc.ClientUnaryCall;
+
+  /**
+   * Failover's fast path: makes pre-staged (standby) vsvrs active and active ones standby
+   * without waiting for a compiled spec. The change holds until an Apply of a newer generation
+   * replaces it. Refused with FAILED_PRECONDITION for an older epoch and with NOT_FOUND for a
+   * vsvr the agent's current spec does not carry. Deactivations are done before activations.
+   */
+  Takeover(
+    argument: _vsnet_agent_v1_TakeoverRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_vsnet_agent_v1_TakeoverResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  Takeover(
+    argument: _vsnet_agent_v1_TakeoverRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_vsnet_agent_v1_TakeoverResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  Takeover(
+    argument: _vsnet_agent_v1_TakeoverRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_vsnet_agent_v1_TakeoverResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  Takeover(
+    argument: _vsnet_agent_v1_TakeoverRequest,
+    callback: grpc.requestCallback<_vsnet_agent_v1_TakeoverResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  /**
+   * Failover's fast path: makes pre-staged (standby) vsvrs active and active ones standby
+   * without waiting for a compiled spec. The change holds until an Apply of a newer generation
+   * replaces it. Refused with FAILED_PRECONDITION for an older epoch and with NOT_FOUND for a
+   * vsvr the agent's current spec does not carry. Deactivations are done before activations.
+   */
+  takeover(
+    argument: _vsnet_agent_v1_TakeoverRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_vsnet_agent_v1_TakeoverResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  takeover(
+    argument: _vsnet_agent_v1_TakeoverRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_vsnet_agent_v1_TakeoverResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  takeover(
+    argument: _vsnet_agent_v1_TakeoverRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_vsnet_agent_v1_TakeoverResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  takeover(
+    argument: _vsnet_agent_v1_TakeoverRequest,
+    callback: grpc.requestCallback<_vsnet_agent_v1_TakeoverResponse__Output>,
+  ): grpc.ClientUnaryCall;
+
+  /**
    * Heartbeats every interval and events as they happen, until the caller cancels.
    */
   Watch(
@@ -182,6 +304,25 @@ export interface AgentHandlers extends grpc.UntypedServiceImplementation {
   >;
 
   /**
+   * A control leader introduces itself (ARCHITECTURE.md §4): its epoch, the key that signs its
+   * UDP heartbeats both ways, and the timing the agent fences by. Refused with
+   * FAILED_PRECONDITION for an epoch older than the highest seen. Called by every new leader
+   * and whenever an agent's heartbeat answer says it has no key (a restarted agent).
+   */
+  Lead: grpc.handleUnaryCall<_vsnet_agent_v1_LeadRequest__Output, _vsnet_agent_v1_LeadResponse>;
+
+  /**
+   * Failover's fast path: makes pre-staged (standby) vsvrs active and active ones standby
+   * without waiting for a compiled spec. The change holds until an Apply of a newer generation
+   * replaces it. Refused with FAILED_PRECONDITION for an older epoch and with NOT_FOUND for a
+   * vsvr the agent's current spec does not carry. Deactivations are done before activations.
+   */
+  Takeover: grpc.handleUnaryCall<
+    _vsnet_agent_v1_TakeoverRequest__Output,
+    _vsnet_agent_v1_TakeoverResponse
+  >;
+
+  /**
    * Heartbeats every interval and events as they happen, until the caller cancels.
    */
   Watch: grpc.handleServerStreamingCall<
@@ -202,6 +343,18 @@ export interface AgentDefinition extends grpc.ServiceDefinition {
     _vsnet_agent_v1_GetStateResponse,
     _vsnet_agent_v1_GetStateRequest__Output,
     _vsnet_agent_v1_GetStateResponse__Output
+  >;
+  Lead: MethodDefinition<
+    _vsnet_agent_v1_LeadRequest,
+    _vsnet_agent_v1_LeadResponse,
+    _vsnet_agent_v1_LeadRequest__Output,
+    _vsnet_agent_v1_LeadResponse__Output
+  >;
+  Takeover: MethodDefinition<
+    _vsnet_agent_v1_TakeoverRequest,
+    _vsnet_agent_v1_TakeoverResponse,
+    _vsnet_agent_v1_TakeoverRequest__Output,
+    _vsnet_agent_v1_TakeoverResponse__Output
   >;
   Watch: MethodDefinition<
     _vsnet_agent_v1_WatchRequest,
