@@ -102,3 +102,4 @@ export {
   encodeHeartbeat,
 } from './heartbeat-wire.js';
 export type { HeartbeatMessage, Ping, Pong, Received } from './heartbeat-wire.js';
+export { workerScript } from './worker-script.js';
