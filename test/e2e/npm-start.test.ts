@@ -41,7 +41,7 @@ function printed(pattern: RegExp): string {
   return found;
 }
 
-/** The pids the start script printed for the control service and the agents. */
+/** The pids the start script printed for the control replicas and the agents. */
 function startedPids(): number[] {
   return [...output.matchAll(/\(pid (\d+)[,)]/g)].map((m) => Number(m[1]));
 }
@@ -180,7 +180,7 @@ describe('npm start', () => {
 
   it('tears everything down on SIGINT: no namespace of its prefix, none of its processes', async () => {
     const pids = startedPids();
-    expect(pids.length).toBe(4); // vsnet-control and three agents
+    expect(pids.length).toBe(5); // two vsnet-control replicas and three agents
     start?.kill('SIGINT');
     expect(await exited).toBe(0);
     expect(output).toMatch(/^vsnet start: stopped$/m);

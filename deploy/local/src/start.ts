@@ -26,7 +26,7 @@ import {
 } from './services.js';
 
 // `npm start`: vsnet's main job on this machine (issue 5 item 4). MySQL and Redis from the
-// environment (or private ones), the control service, a three-filer lab with an agent per
+// environment (or private ones), two control replicas, a three-filer lab with an agent per
 // filer that joins with a join token, the example cluster applied and pushed to every filer;
 // then it stays up until SIGINT/SIGTERM and removes everything it started, by pid and by name.
 
@@ -266,42 +266,63 @@ async function start(settings: Settings, teardown: Teardown): Promise<void> {
   say(`MySQL ${mysql.where}, database ${database}; Redis ${redis.where}`);
   teardown.check();
 
-  for (const port of [grpcPort, httpPort]) {
+  // Two control replicas (ARCHITECTURE.md §4): one leads (applies, heartbeats, failovers), the
+  // other stands by and takes over when the leader's lease runs out. Both serve the API.
+  const replicas = [
+    { name: 'a', grpcPort, httpPort },
+    { name: 'b', grpcPort: grpcPort + 1, httpPort: httpPort + 1 },
+  ];
+  for (const port of replicas.flatMap((r) => [r.grpcPort, r.httpPort])) {
     if (!(await portFree(port))) {
       throw new StartError(
-        `port ${port} is in use (another vsnet-control?): set VSNET_GRPC_PORT and VSNET_HTTP_PORT to free ports`,
+        `port ${port} is in use (another vsnet-control?): set VSNET_GRPC_PORT and VSNET_HTTP_PORT to free ports (the second replica takes the next port of each)`,
       );
     }
   }
-  const controlEnv: NodeJS.ProcessEnv = {
+  const baseEnv: NodeJS.ProcessEnv = {
     ...process.env,
     VSNET_MYSQL_URL: mysql.url,
     VSNET_REDIS_URL: redis.url,
-    VSNET_GRPC_PORT: String(grpcPort),
-    VSNET_HTTP_PORT: String(httpPort),
   };
   const identity = `${mysql.process ? 'private' : mysql.where}/${database}`;
-  const token = adminToken(controlEnv, identity, dataDir);
-  const controlLog = join(logDir, 'control.log');
-  const control = startProcess(
-    'vsnet-control',
-    process.execPath,
-    [join(REPO, 'bin', 'vsnet-control'), 'serve'],
-    controlLog,
-    controlEnv,
-  );
-  teardown.add('vsnet-control', () => control.stop());
-  await controlReady(control, httpPort, controlLog);
+  const token = adminToken(baseEnv, identity, dataDir);
+  let running = replicas.length;
+  for (const replica of replicas) {
+    const log = join(logDir, `control-${replica.name}.log`);
+    const control = startProcess(
+      `vsnet-control ${replica.name}`,
+      process.execPath,
+      [join(REPO, 'bin', 'vsnet-control'), 'serve'],
+      log,
+      {
+        ...baseEnv,
+        VSNET_GRPC_PORT: String(replica.grpcPort),
+        VSNET_HTTP_PORT: String(replica.httpPort),
+        VSNET_CONTROL_ADVERTISE: `127.0.0.1:${replica.grpcPort}`,
+      },
+    );
+    teardown.add(`vsnet-control ${replica.name}`, () => control.stop());
+    await controlReady(control, replica.httpPort, log);
+    say(
+      `vsnet-control ${replica.name} serves on 127.0.0.1:${replica.grpcPort} (pid ${control.pid}, HTTP ${replica.httpPort}); its log: ${shown(log)}`,
+    );
+    void control.exited.then(({ code, signal }) => {
+      if (teardown.stopping) {
+        return;
+      }
+      running--;
+      if (running > 0) {
+        say(
+          `vsnet-control ${replica.name} exited (${code ?? signal}); the other replica goes on (see ${shown(log)})`,
+        );
+      } else {
+        say(`vsnet-control ${replica.name} exited (${code ?? signal}), no replica left; stopping`);
+        void stop(teardown, 1);
+      }
+    });
+    teardown.check();
+  }
   const server = `127.0.0.1:${grpcPort}`;
-  say(
-    `vsnet-control serves on ${server} (pid ${control.pid}, HTTP ${httpPort}); its log: ${shown(controlLog)}`,
-  );
-  void control.exited.then(({ code, signal }) => {
-    if (!teardown.stopping) {
-      say(`vsnet-control exited (${code ?? signal}); see ${shown(controlLog)}; stopping`);
-      void stop(teardown, 1);
-    }
-  });
   teardown.check();
 
   const doc = parse(readFileSync(settings.document, 'utf8')) as ClusterDocument;
@@ -410,6 +431,7 @@ async function start(settings: Settings, teardown: Teardown): Promise<void> {
     '  bin/vsnet vsvr address add sales data0 198.18.10.22/24 --wait',
     '  bin/vsnet changes',
     '  bin/vsnet filer status',
+    '  bin/vsnet failover status     # the leading replica, filer health, where each vsvr runs',
     '  bin/vsnet audit',
     ...(clientNs !== undefined
       ? [
