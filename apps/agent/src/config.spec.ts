@@ -43,6 +43,15 @@ describe('loadConfig', () => {
     });
   });
 
+  it.each(['unix:///run/vsnet/api.sock', 'unix:/run/vsnet/api.sock'])(
+    'joins through the control service unix socket %s',
+    (server) => {
+      expect(loadConfig({ ...JOINING, VSNET_CONTROL_SERVER: server }).join?.controlServer).toBe(
+        server,
+      );
+    },
+  );
+
   it('needs only VSNET_FILER and fills in the defaults', () => {
     expect(loadConfig({ VSNET_FILER: 'Filer1' })).toEqual({
       filer: 'filer1',
@@ -65,6 +74,7 @@ describe('loadConfig', () => {
         VSNET_AGENT_FILER_NAMESPACE: 'lab-filer2',
         VSNET_AGENT_NAMESPACE_PREFIX: 'lab2-',
         VSNET_AGENT_COMMAND_TIMEOUT_MS: '2500',
+        VSNET_AGENT_HEARTBEAT_PORT: '7402',
       }),
     ).toEqual({
       filer: 'filer2',
@@ -74,6 +84,7 @@ describe('loadConfig', () => {
       filerNamespace: 'lab-filer2',
       namespacePrefix: 'lab2-',
       commandTimeoutMs: 2500,
+      heartbeatPort: 7402,
     });
   });
 
@@ -101,6 +112,10 @@ describe('loadConfig', () => {
       /^VSNET_AGENT_COMMAND_TIMEOUT_MS=5s /,
     ],
     [
+      { VSNET_FILER: 'f', VSNET_AGENT_HEARTBEAT_PORT: '70000' },
+      /^VSNET_AGENT_HEARTBEAT_PORT=70000 is not usable: give a UDP port/,
+    ],
+    [
       { VSNET_FILER: 'f', VSNET_AGENT_JOIN_TOKEN: 'vsn_1_x' },
       /^VSNET_AGENT_JOIN_TOKEN is not a join token: /,
     ],
@@ -108,6 +123,14 @@ describe('loadConfig', () => {
     [
       { ...JOINING, VSNET_CONTROL_SERVER: 'control' },
       /^VSNET_CONTROL_SERVER=control is not usable: /,
+    ],
+    [
+      { ...JOINING, VSNET_CONTROL_SERVER: 'unix://run/api.sock' },
+      /^VSNET_CONTROL_SERVER=unix:\/\/run\/api.sock is not usable: .* or its unix socket, e\.g\. unix:\/\/\/run/,
+    ],
+    [
+      { ...JOINING, VSNET_CONTROL_SERVER: 'unix:api.sock' },
+      /^VSNET_CONTROL_SERVER=unix:api.sock is not usable: /,
     ],
     [
       { ...JOINING, VSNET_AGENT_ADVERTISE: '0.0.0.0:7401' },

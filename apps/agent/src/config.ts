@@ -17,6 +17,11 @@ export interface AgentConfig {
   readonly namespacePrefix: string;
   /** Upper bound of one kernel command run by the linux driver. */
   readonly commandTimeoutMs: number;
+  /**
+   * UDP port of the heartbeat responder, on the listen host (VSNET_AGENT_HEARTBEAT_PORT; 0
+   * picks a free one); absent: the port number the gRPC server bound (UDP and TCP do not clash).
+   */
+  readonly heartbeatPort?: number;
   /** Joining the cluster at start (VSNET_AGENT_JOIN_TOKEN); absent: the agent waits to be dialed. */
   readonly join?: JoinConfig;
   /**
@@ -49,7 +54,10 @@ export interface BootstrapConfig {
 export interface JoinConfig {
   /** The one-time join token an administrator minted (`vsj_<id>_<secret>`). */
   readonly token: string;
-  /** `host:port` of the control service's gRPC API (VSNET_CONTROL_SERVER). */
+  /**
+   * `host:port` of the control service's gRPC API (VSNET_CONTROL_SERVER), or its unix socket
+   * as `unix:///absolute/path` (`unix:/absolute/path` too).
+   */
   readonly controlServer: string;
   /**
    * `host:port` the control service should dial this agent at (VSNET_AGENT_ADVERTISE);
@@ -118,6 +126,19 @@ function checkDriver(value: string): AgentConfig['driver'] {
   throw new ConfigError(`VSNET_AGENT_DRIVER=${value} is not a driver: use linux or dry-run`);
 }
 
+function checkHeartbeatPort(value: string): number | undefined {
+  if (value === '') {
+    return undefined;
+  }
+  const port = Number(value);
+  if (!/^\d{1,5}$/.test(value) || port > 65_535) {
+    throw new ConfigError(
+      `VSNET_AGENT_HEARTBEAT_PORT=${value} is not usable: give a UDP port from 1 to 65535 (0 picks a free one), or leave it unset to use the gRPC port's number`,
+    );
+  }
+  return port;
+}
+
 function checkTimeout(value: string): number {
   const ms = Number(value);
   if (!/^\d+$/.test(value) || ms < 100 || ms > 600_000) {
@@ -136,6 +157,12 @@ function dialable(value: string): string | undefined {
   }
   const port = Number(match.port);
   return port >= 1 && port <= 65_535 && !WILDCARD_HOST.test(match.host) ? value : undefined;
+}
+
+/** A gRPC target naming a unix socket by absolute path: `unix:///path` or `unix:/path`. */
+function unixSocketTarget(value: string): boolean {
+  const path = /^unix:(?:\/\/)?(\/.*)$/.exec(value)?.[1];
+  return path !== undefined && isAbsolute(path) && !/[\s?#]/.test(path) && !path.startsWith('//');
 }
 
 function checkJoinInterfaces(value: string): JoinConfig['interfaces'] {
@@ -180,11 +207,11 @@ function loadJoin(
     );
   }
   const controlServer = text(env, 'VSNET_CONTROL_SERVER', '');
-  if (dialable(controlServer) === undefined) {
+  if (dialable(controlServer) === undefined && !unixSocketTarget(controlServer)) {
     throw new ConfigError(
       controlServer === ''
         ? 'VSNET_CONTROL_SERVER is not set: a joining agent needs the control service address, e.g. VSNET_CONTROL_SERVER=198.51.100.2:50051'
-        : `VSNET_CONTROL_SERVER=${controlServer} is not usable: give the control service's host:port, e.g. 198.51.100.2:50051`,
+        : `VSNET_CONTROL_SERVER=${controlServer} is not usable: give the control service's host:port, e.g. 198.51.100.2:50051, or its unix socket, e.g. unix:///run/vsnet/api.sock`,
     );
   }
   const advertise = text(env, 'VSNET_AGENT_ADVERTISE', '');
@@ -309,6 +336,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AgentConfig {
   const commandTimeoutMs = checkTimeout(
     text(env, 'VSNET_AGENT_COMMAND_TIMEOUT_MS', String(DEFAULT_COMMAND_TIMEOUT_MS)),
   );
+  const heartbeatPort = checkHeartbeatPort(text(env, 'VSNET_AGENT_HEARTBEAT_PORT', ''));
   const join = loadJoin(env, listen, driver);
   const tls = loadTls(env);
   return {
@@ -319,6 +347,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AgentConfig {
     filerNamespace,
     namespacePrefix,
     commandTimeoutMs,
+    ...(heartbeatPort !== undefined ? { heartbeatPort } : {}),
     ...(join !== undefined ? { join } : {}),
     ...(bootstrap !== undefined ? { bootstrap } : {}),
     ...(tls !== undefined ? { tls } : {}),

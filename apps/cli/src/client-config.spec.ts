@@ -75,6 +75,12 @@ describe('the config file of the online verbs', () => {
     expect(serverAddress({ timeout: 1 }, { VSNET_SERVER: 'env:2' }, file)).toBe('env:2');
     expect(serverAddress({ timeout: 1 }, {}, file)).toBe('file:3');
     expect(serverAddress({ timeout: 1 }, {}, {})).toBe('127.0.0.1:7400');
+    expect(serverAddress({ server: 'unix:///run/vsnet/api.sock', timeout: 1 }, {}, {})).toBe(
+      'unix:///run/vsnet/api.sock',
+    );
+    expect(() => serverAddress({ server: 'unix:api.sock', timeout: 1 }, {}, {})).toThrow(
+      "vsnet: --server unix:api.sock: expected HOST:PORT, e.g. 127.0.0.1:7400 (the control service's gRPC port), or unix:///path/to/api.sock",
+    );
     expect(() => serverAddress({ timeout: 1 }, {}, { path: '/c.yaml', server: 'nope' })).toThrow(
       'vsnet: server: in /c.yaml nope: expected HOST:PORT',
     );

@@ -95,7 +95,8 @@ function nonEmpty(value: string | undefined): string | undefined {
 
 /**
  * The server to call: `--server`, else env `VSNET_SERVER`, else the config file's `server:`,
- * else the default.
+ * else the default. `HOST:PORT`, or a unix socket the service listens on
+ * (VSNET_GRPC_SOCKET) as `unix:///absolute/path`.
  */
 export function serverAddress(
   options: ServerOptions,
@@ -103,13 +104,16 @@ export function serverAddress(
   config: ClientConfig = {},
 ): string {
   const server = options.server ?? nonEmpty(env['VSNET_SERVER']) ?? config.server ?? DEFAULT_SERVER;
-  if (!/^(\[[^\]]+\]|[^\s:/[\]]+):\d{1,5}$/.test(server)) {
+  if (
+    !/^(\[[^\]]+\]|[^\s:/[\]]+):\d{1,5}$/.test(server) &&
+    !/^unix:(\/\/)?\/[^\s/?#][^\s?#]*$/.test(server)
+  ) {
     const from =
       options.server !== undefined || nonEmpty(env['VSNET_SERVER']) !== undefined
         ? '--server'
         : `server: in ${config.path ?? 'the config file'}`;
     throw new CliError(
-      `vsnet: ${from} ${server}: expected HOST:PORT, e.g. ${DEFAULT_SERVER} (the control service's gRPC port)`,
+      `vsnet: ${from} ${server}: expected HOST:PORT, e.g. ${DEFAULT_SERVER} (the control service's gRPC port), or unix:///path/to/api.sock`,
     );
   }
   return server;

@@ -1,8 +1,10 @@
 import 'reflect-metadata';
+import { existsSync, lstatSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
 import type { GrpcOptions } from '@nestjs/microservices';
-import { applyMigrations, AuthStore, storeDataSourceOptions } from '@vsnet/store';
+import { applyMigrations, AuthStore, mysqlSocket, storeDataSourceOptions } from '@vsnet/store';
 import { createConnection } from 'mysql2/promise';
 import { DataSource } from 'typeorm';
 import { schemaMigrations } from '../../../migrations/index.js';
@@ -13,7 +15,8 @@ import { JsonLogger } from './logging/json-logger.js';
 
 /**
  * Builds the application, HTTP and gRPC (a hybrid app), not yet listening: the caller calls
- * `startAllMicroservices` (gRPC on `config.grpcPort`), `listen` (HTTP) and `close`.
+ * `startAllMicroservices` (gRPC on `config.grpcPort`, and on `config.grpcSocket` when set),
+ * `listen` (HTTP) and `close`.
  */
 export async function createControlApp(
   config: ControlConfig,
@@ -26,8 +29,38 @@ export async function createControlApp(
       inheritAppConfig: true,
     },
   );
+  if (config.grpcSocket !== undefined) {
+    // A second grpc-js server with the same services (Nest binds one address per server).
+    await removeStaleSocket(config.grpcSocket);
+    const options = controlGrpcOptions(config.grpcPort, undefined, config.grpcTls);
+    app.connectMicroservice<GrpcOptions>(
+      { ...options, options: { ...options.options, url: `unix://${config.grpcSocket}` } },
+      { inheritAppConfig: true },
+    );
+  }
   app.enableShutdownHooks();
   return app;
+}
+
+/**
+ * Removes the socket file a killed process left at `path` (nobody accepts connections on it),
+ * so binding there again works; leaves a live one, whose bind then fails with EADDRINUSE.
+ */
+async function removeStaleSocket(path: string): Promise<void> {
+  if (!existsSync(path) || !lstatSync(path).isSocket()) {
+    return; // nothing there, or not a socket: the bind says what is wrong
+  }
+  const live = await new Promise<boolean>((resolve) => {
+    const socket = connect(path);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+  if (!live) {
+    rmSync(path, { force: true });
+  }
 }
 
 /**
@@ -98,7 +131,13 @@ async function createDatabaseIfMissing(mysqlUrl: string): Promise<void> {
     );
   }
   url.pathname = '/';
-  const connection = await createConnection({ uri: url.toString(), connectTimeout: 10_000 });
+  const socket = mysqlSocket(mysqlUrl);
+  url.search = '';
+  const connection = await createConnection({
+    uri: url.toString(),
+    connectTimeout: 10_000,
+    ...socket,
+  });
   try {
     await connection.query(`CREATE DATABASE IF NOT EXISTS \`${name}\``);
   } finally {

@@ -4,8 +4,9 @@ import { createControlApp, initialize, migrateDatabase } from './control-app.js'
 import { JsonLogger } from './logging/json-logger.js';
 
 const USAGE = `usage: vsnet-control [serve|migrate|init [--principal NAME]]
-  serve     run the service (default): the gRPC API on VSNET_GRPC_PORT (7400), HTTP /healthz
-            /readyz /metrics on VSNET_HTTP_PORT (7480)
+  serve     run the service (default): the gRPC API on VSNET_GRPC_PORT (7400) (and on the unix
+            socket VSNET_GRPC_SOCKET when set), HTTP /healthz /readyz /metrics on
+            VSNET_HTTP_PORT (7480)
   migrate   apply the pending database migrations to VSNET_MYSQL_URL and print them
   init      migrate, then create the first principal (default "admin", cluster NETWORK) and
             print its token once; refused when principals exist
@@ -60,6 +61,7 @@ async function serve(config: ControlConfig): Promise<void> {
   await app.listen(config.httpPort);
   logger.event('info', 'vsnet-control listening', {
     grpcPort: config.grpcPort,
+    ...(config.grpcSocket !== undefined ? { grpcSocket: config.grpcSocket } : {}),
     grpcTls: config.grpcTls !== undefined,
     httpPort: config.httpPort,
     dbEngine: config.dbEngine,

@@ -21,6 +21,12 @@ export interface AgentStartOptions {
   readonly startTimeoutMs?: number;
   /** More environment for the agent (a join token and the control service, for one). */
   readonly env?: Readonly<Record<string, string>>;
+  /**
+   * Run the process inside the filer's network namespace, as a real filer's agent runs on its
+   * filer: it listens, dials and is cut off on the filer's own network, and drives the
+   * namespace it runs in. Otherwise it runs here and drives the filer's namespace by name.
+   */
+  readonly insideFiler?: boolean;
 }
 
 /** A running agent process, started by the lab and ended only by its pid. */
@@ -65,20 +71,30 @@ export async function spawnAgent(options: AgentStartOptions): Promise<AgentProce
   if (!existsSync(main)) {
     throw new Error(`the agent is not built (${main}): run npx nest build cli`);
   }
-  const child = spawn(process.execPath, [main], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      VSNET_FILER: options.filer,
-      VSNET_AGENT_LISTEN: '127.0.0.1:0',
-      VSNET_AGENT_STATE_DIR: options.stateDir,
-      VSNET_AGENT_DRIVER: options.driver ?? 'linux',
-      VSNET_AGENT_FILER_NAMESPACE: options.filerNamespace,
-      VSNET_AGENT_NAMESPACE_PREFIX: options.namespacePrefix,
-      ...options.env,
+  // nsenter enters the network namespace only and execs node (the pid is the agent's own).
+  // Not `ip netns exec`: its private mount namespace would hide the vsvr namespaces the agent
+  // adds (`ip netns add` mounts them under /run/netns) from everyone else, a restarted agent
+  // included. The price: /sys stays the root namespace's (the lab's addresses are IPv4, whose
+  // announcements do not read it).
+  const inside = options.insideFiler === true;
+  const child = spawn(
+    inside ? 'nsenter' : process.execPath,
+    inside ? [`--net=/run/netns/${options.filerNamespace}`, '--', process.execPath, main] : [main],
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        VSNET_FILER: options.filer,
+        VSNET_AGENT_LISTEN: '127.0.0.1:0',
+        VSNET_AGENT_STATE_DIR: options.stateDir,
+        VSNET_AGENT_DRIVER: options.driver ?? 'linux',
+        VSNET_AGENT_FILER_NAMESPACE: inside ? '' : options.filerNamespace,
+        VSNET_AGENT_NAMESPACE_PREFIX: options.namespacePrefix,
+        ...options.env,
+      },
     },
-  });
+  );
   const pid = child.pid;
   if (pid === undefined) {
     throw new Error(`could not start the agent of ${options.filer}`);

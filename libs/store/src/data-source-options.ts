@@ -4,7 +4,10 @@ import { STORE_ENTITIES } from './store-entities.js';
 export const MIGRATIONS_TABLE = 'migrations';
 
 export interface StoreConnection {
-  /** `mysql://user[:password]@host[:port]/database`. */
+  /**
+   * `mysql://user[:password]@host[:port]/database`, with `?socket=/absolute/path` to reach the
+   * server over that unix socket instead of host and port.
+   */
   readonly url: string;
   readonly migrations: readonly (new () => MigrationInterface)[];
   /**
@@ -22,6 +25,8 @@ export function storeDataSourceOptions(connection: StoreConnection): DataSourceO
   return {
     type: connection.flavor ?? 'mysql',
     url: connection.url,
+    // TypeORM reads host, port, credentials and database from the URL but drops its query.
+    ...mysqlSocket(connection.url),
     entities: STORE_ENTITIES,
     migrations: [...connection.migrations],
     migrationsTableName: MIGRATIONS_TABLE,
@@ -36,4 +41,13 @@ export function storeDataSourceOptions(connection: StoreConnection): DataSourceO
     // Fail fast: /readyz reports an unreachable database instead of boot hanging on it.
     connectTimeout: 5_000,
   };
+}
+
+/**
+ * `{ socketPath }` when `url` names a unix socket (`?socket=/run/mysqld/mysqld.sock`), for
+ * TypeORM and mysql2, which otherwise dial host and port; `{}` when it does not.
+ */
+export function mysqlSocket(url: string): { readonly socketPath?: string } {
+  const socket = new URL(url).searchParams.get('socket');
+  return socket === null || socket === '' ? {} : { socketPath: socket };
 }

@@ -1,3 +1,4 @@
+import { isAbsolute } from 'node:path';
 import type { DbEngine } from '@vsnet/store';
 import { TlsSettingError, readTlsMaterial } from '../../../../libs/contracts/src/tls.js';
 import type { TlsIdentity, TlsMaterial } from '../../../../libs/contracts/src/tls.js';
@@ -6,17 +7,27 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 /** vsnet-control's configuration: read from the environment once, at boot, and checked whole. */
 export interface ControlConfig {
-  /** `mysql://user[:password]@host[:port]/database` (VSNET_MYSQL_URL). */
+  /**
+   * `mysql://user[:password]@host[:port]/database` (VSNET_MYSQL_URL); with
+   * `?socket=/absolute/path` the server is reached over that unix socket instead.
+   */
   readonly mysqlUrl: string;
-  /** `redis://[user:password@]host[:port][/db]` (VSNET_REDIS_URL). */
+  /** `redis://[user:password@]host[:port][/db]` or `unix:///absolute/path` (VSNET_REDIS_URL). */
   readonly redisUrl: string;
   /** Storage engine of every table the migrations create (VSNET_DB_ENGINE). */
   readonly dbEngine: DbEngine;
   readonly grpcPort: number;
+  /**
+   * An absolute path where the gRPC API listens as well, on a unix socket (VSNET_GRPC_SOCKET):
+   * for callers on this host that cannot reach the port, such as another network namespace.
+   */
+  readonly grpcSocket?: string;
   readonly httpPort: number;
   readonly logLevel: LogLevel;
   /** The change pipeline's tuning (ARCHITECTURE.md §3); each has a working default. */
   readonly pipeline: PipelineConfig;
+  /** Heartbeats, filer-loss detection and fencing (docs/decisions/0006-failover.md). */
+  readonly failover: FailoverConfig;
   /**
    * The gRPC API's certificate and key (VSNET_GRPC_TLS_CERT, VSNET_GRPC_TLS_KEY), PEM;
    * absent: the API is plaintext.
@@ -45,6 +56,56 @@ export interface PipelineConfig {
    * of different clusters sharing one Redis need different ones.
    */
   readonly queuePrefix: string;
+}
+
+/** The heartbeat profiles of docs/decisions/0006-failover.md; `custom` when a value was set. */
+export type HeartbeatProfile = 'default' | 'aggressive' | 'custom';
+
+/** How filer loss is detected, and how long an agent waits without a leader. */
+export interface FailoverConfig {
+  /** VSNET_FAILOVER_PROFILE, or `custom` when a value below differs from that profile's. */
+  readonly profile: HeartbeatProfile;
+  /** A ping to every agent every this many ms (VSNET_HEARTBEAT_INTERVAL_MS). */
+  readonly heartbeatIntervalMs: number;
+  /** Intervals without a pong before the filer is suspected (VSNET_HEARTBEAT_MISSES). */
+  readonly heartbeatMisses: number;
+  /** How long the TCP probe of a silent filer's kernel waits (VSNET_KERNEL_PROBE_TIMEOUT_MS). */
+  readonly kernelProbeTimeoutMs: number;
+  /** How long a filer back from `down` must answer without a miss to be up (VSNET_FILER_UP_HOLD_MS). */
+  readonly filerUpHoldMs: number;
+  /**
+   * How long an agent that hears no leader keeps its vsvr addresses (VSNET_FENCE_AFTER_MS;
+   * default twice the lease, never less than the lease).
+   */
+  readonly fenceAfterMs: number;
+  /**
+   * This replica's API endpoint, `host:port`, written into the leader lease so that another
+   * replica can pass MoveVsvr on (VSNET_CONTROL_ADVERTISE); absent: `127.0.0.1:<gRPC port>`.
+   */
+  readonly advertise?: string;
+}
+
+/** The profiles' values: interval, misses, kernel probe timeout, up-hold. */
+export const HEARTBEAT_PROFILES: Readonly<
+  Record<Exclude<HeartbeatProfile, 'custom'>, Omit<FailoverConfig, 'profile' | 'fenceAfterMs'>>
+> = {
+  default: {
+    heartbeatIntervalMs: 20,
+    heartbeatMisses: 5,
+    kernelProbeTimeoutMs: 50,
+    filerUpHoldMs: 2_000,
+  },
+  aggressive: {
+    heartbeatIntervalMs: 5,
+    heartbeatMisses: 4,
+    kernelProbeTimeoutMs: 15,
+    filerUpHoldMs: 1_000,
+  },
+};
+
+/** The endpoint this replica advertises in the leader lease. */
+export function advertisedEndpoint(config: ControlConfig): string {
+  return config.failover.advertise ?? `127.0.0.1:${config.grpcPort}`;
 }
 
 /** A configuration value that cannot be used; the message is the one line the process prints. */
@@ -115,6 +176,15 @@ function url(env: NodeJS.ProcessEnv, name: string, fallback: string, scheme: str
   } catch {
     throw new ConfigError(`${name} must be a URL like ${example}, got "${value}"`);
   }
+  if (scheme === 'redis:' && parsed.protocol === 'unix:') {
+    return unixSocketUrl(name, value, parsed, 'unix:///run/redis/redis.sock');
+  }
+  const socket = parsed.searchParams.get('socket');
+  if (scheme === 'mysql:' && socket !== null && !isAbsolute(socket)) {
+    throw new ConfigError(
+      `${name} names a socket that is not an absolute path (?socket=${socket}); write it like mysql://root@localhost/vsnet?socket=/run/mysqld/mysqld.sock`,
+    );
+  }
   if (parsed.protocol !== scheme || parsed.hostname === '') {
     throw new ConfigError(`${name} must be a ${scheme}// URL like ${example}, got "${value}"`);
   }
@@ -124,6 +194,30 @@ function url(env: NodeJS.ProcessEnv, name: string, fallback: string, scheme: str
   if (scheme === 'mysql:' && !/^\/[A-Za-z0-9_]{1,64}$/.test(parsed.pathname)) {
     throw new ConfigError(
       `${name} must name the database (letters, digits, _) like ${example}, got "${value}"`,
+    );
+  }
+  return value;
+}
+
+/** A `unix:///absolute/path` URL, checked: a socket path, nothing else. */
+function unixSocketUrl(name: string, value: string, parsed: URL, example: string): string {
+  if (parsed.host !== '' || !isAbsolute(parsed.pathname) || parsed.search !== '') {
+    throw new ConfigError(
+      `${name} must name a unix socket by its absolute path like ${example}, got "${value}"`,
+    );
+  }
+  return value;
+}
+
+/** VSNET_GRPC_SOCKET: an absolute path for a unix socket, or absent. */
+function grpcSocket(env: NodeJS.ProcessEnv): string | undefined {
+  const value = text(env, 'VSNET_GRPC_SOCKET', '');
+  if (value === '') {
+    return undefined;
+  }
+  if (!isAbsolute(value) || /[\s?#]/.test(value)) {
+    throw new ConfigError(
+      `VSNET_GRPC_SOCKET must be an absolute path for the API's unix socket like /run/vsnet/api.sock, got "${value}"`,
     );
   }
   return value;
@@ -142,6 +236,69 @@ function oneOf<T extends string>(
     throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${value}"`);
   }
   return found;
+}
+
+/** `host:port` (an IPv6 host in brackets), as another replica dials it. */
+function endpoint(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = text(env, name, '');
+  if (value === '') {
+    return undefined;
+  }
+  const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(value);
+  const portNumber = Number(m?.[2]);
+  if (m === null || portNumber < 1 || portNumber > 65_535) {
+    throw new ConfigError(
+      `${name} must be this replica's API address as host:port (e.g. 198.19.255.11:7400), got "${value}"`,
+    );
+  }
+  return value;
+}
+
+function failover(env: NodeJS.ProcessEnv, leaseMs: number): FailoverConfig {
+  const name = oneOf(env, 'VSNET_FAILOVER_PROFILE', ['default', 'aggressive'] as const, 'default');
+  const base = HEARTBEAT_PROFILES[name];
+  const ms = 'milliseconds';
+  const values = {
+    heartbeatIntervalMs: integer(
+      env,
+      'VSNET_HEARTBEAT_INTERVAL_MS',
+      base.heartbeatIntervalMs,
+      [1, 10_000],
+      ms,
+    ),
+    heartbeatMisses: integer(
+      env,
+      'VSNET_HEARTBEAT_MISSES',
+      base.heartbeatMisses,
+      [2, 1_000],
+      'a number',
+    ),
+    kernelProbeTimeoutMs: integer(
+      env,
+      'VSNET_KERNEL_PROBE_TIMEOUT_MS',
+      base.kernelProbeTimeoutMs,
+      [1, 10_000],
+      ms,
+    ),
+    filerUpHoldMs: integer(env, 'VSNET_FILER_UP_HOLD_MS', base.filerUpHoldMs, [0, 3_600_000], ms),
+  };
+  const custom = (Object.keys(values) as (keyof typeof values)[]).some(
+    (k) => values[k] !== base[k],
+  );
+  const fenceAfterMs = integer(env, 'VSNET_FENCE_AFTER_MS', 2 * leaseMs, [1, 86_400_000], ms);
+  if (fenceAfterMs < leaseMs) {
+    // An agent that fenced before the lease ran out would drop addresses under a live leader.
+    throw new ConfigError(
+      `VSNET_FENCE_AFTER_MS must be at least the leader lease (VSNET_LEADER_LEASE_MS, ${leaseMs} ms), got "${fenceAfterMs}"`,
+    );
+  }
+  const advertise = endpoint(env, 'VSNET_CONTROL_ADVERTISE');
+  return {
+    profile: custom ? 'custom' : name,
+    ...values,
+    fenceAfterMs,
+    ...(advertise !== undefined ? { advertise } : {}),
+  };
 }
 
 /** The TLS files `vars` name, read and checked; a refusal becomes a {@link ConfigError}. */
@@ -167,6 +324,14 @@ export function loadControlConfig(env: NodeJS.ProcessEnv): ControlConfig {
     cert: 'VSNET_AGENT_TLS_CERT',
     key: 'VSNET_AGENT_TLS_KEY',
   });
+  const socket = grpcSocket(env);
+  const leaderLeaseMs = integer(
+    env,
+    'VSNET_LEADER_LEASE_MS',
+    DEFAULT_PIPELINE.leaderLeaseMs,
+    [300, 600_000],
+    'milliseconds',
+  );
   return {
     mysqlUrl: url(env, 'VSNET_MYSQL_URL', DEFAULT_MYSQL_URL, 'mysql:'),
     redisUrl: url(env, 'VSNET_REDIS_URL', DEFAULT_REDIS_URL, 'redis:'),
@@ -189,13 +354,7 @@ export function loadControlConfig(env: NodeJS.ProcessEnv): ControlConfig {
         [100, 600_000],
         'milliseconds',
       ),
-      leaderLeaseMs: integer(
-        env,
-        'VSNET_LEADER_LEASE_MS',
-        DEFAULT_PIPELINE.leaderLeaseMs,
-        [300, 600_000],
-        'milliseconds',
-      ),
+      leaderLeaseMs,
       reconcileConcurrency: integer(
         env,
         'VSNET_RECONCILE_CONCURRENCY',
@@ -205,6 +364,8 @@ export function loadControlConfig(env: NodeJS.ProcessEnv): ControlConfig {
       ),
       queuePrefix: queuePrefix(env),
     },
+    failover: failover(env, leaderLeaseMs),
+    ...(socket !== undefined ? { grpcSocket: socket } : {}),
     ...(grpcTls !== undefined ? { grpcTls } : {}),
     ...(agentTls !== undefined ? { agentTls } : {}),
   };

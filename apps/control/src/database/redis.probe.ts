@@ -3,6 +3,7 @@ import type { OnModuleDestroy } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { CONTROL_CONFIG } from '../config/config.module.js';
 import type { ControlConfig } from '../config/control-config.js';
+import { redisTarget } from './redis-target.js';
 
 const PING_TIMEOUT_MS = 2_000;
 
@@ -12,7 +13,7 @@ export class RedisProbe implements OnModuleDestroy {
   private readonly client: Redis;
 
   constructor(@Inject(CONTROL_CONFIG) config: ControlConfig) {
-    this.client = new Redis(config.redisUrl, {
+    this.client = new Redis(redisTarget(config.redisUrl), {
       lazyConnect: true,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,

@@ -5,6 +5,7 @@ import type { RetryBackoff } from '@vsnet/store';
 import { DataSource } from 'typeorm';
 import { CONTROL_CONFIG } from '../config/config.module.js';
 import type { ControlConfig } from '../config/control-config.js';
+import { redisTarget } from '../database/redis-target.js';
 import { AgentClients } from './agent-client.js';
 import { CompiledSpecs } from './compiled-specs.js';
 import { FilerReconciler } from './filer-reconciler.js';
@@ -18,7 +19,7 @@ import { ResyncLoop } from './resync-loop.js';
 export function pipelineImports(config: ControlConfig): DynamicModule[] {
   return [
     BullModule.forRoot({
-      connection: { url: config.redisUrl },
+      connection: { url: redisTarget(config.redisUrl) },
       prefix: config.pipeline.queuePrefix,
     }),
     BullModule.registerQueue({ name: RECONCILE_QUEUE }),
