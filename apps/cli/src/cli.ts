@@ -8,6 +8,7 @@ import { CliError, EXIT_OK, EXIT_STATUS_HELP, EXIT_USAGE } from './cli-io.js';
 import { registerClusterCommands } from './cluster.command.js';
 import type { CliIo, CliStream } from './cli-io.js';
 import { registerExportCommand } from './export.command.js';
+import { registerFailoverCommands } from './failover.command.js';
 import { registerDhcpCommand } from './dhcp.command.js';
 import { registerFilerCommands } from './filer.command.js';
 import { registerIfaceCommands } from './iface.command.js';
@@ -26,7 +27,8 @@ const DESCRIPTION =
   'would be told to configure, and the DHCP address worksheet; apply it to the control service ' +
   'and export what the service stores. Read and change the cluster there one resource at a time ' +
   '(cluster, filer, iface, vsvr, policy, route, site), follow each change until every filer has ' +
-  'applied it (--wait, changes, filer status), and read its audit trail, principals and tokens.';
+  'applied it (--wait, changes, filer status), see who leads and where each vsvr runs and move ' +
+  'vsvrs (failover status, vsvr move), and read its audit trail, principals and tokens.';
 
 function hasColors(stream: CliStream, env: CliIo['env']): boolean {
   return paletteFor(stream, env).isColorSupported;
@@ -58,6 +60,7 @@ function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
   registerSiteCommands(program, io);
   registerAuditCommand(program, io);
   registerChangeCommands(program, io);
+  registerFailoverCommands(program, io);
   registerAuthCommands(program, io);
   program.addHelpText('after', `\n${EXIT_STATUS_HELP}`);
   return program;

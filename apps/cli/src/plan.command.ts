@@ -1,3 +1,4 @@
+import * as grpc from '@grpc/grpc-js';
 import { Option } from 'commander';
 import type { Command } from 'commander';
 import { NODE_SPEC_OPTIONS } from '@vsnet/dhcp';
@@ -7,12 +8,14 @@ import { CliError } from './cli-io.js';
 import type { CliIo } from './cli-io.js';
 import { checkCluster } from './checked-cluster.js';
 import type { CheckedCluster } from './checked-cluster.js';
+import type { ClusterFile } from './cluster-file.js';
 import { DOCUMENT_SOURCE_HELP, documentOptions, readDocument } from './cluster-source.js';
 import type { DocumentOptions } from './cluster-source.js';
 import { outputOption } from './options.js';
 import { paletteFor, toJson, toYaml } from './output.js';
 import { renderPlan } from './plan.render.js';
-import { CREDENTIALS_HELP } from './server-client.js';
+import { CREDENTIALS_HELP, isServiceError, unary, withServer } from './server-client.js';
+import type { GetFailoverStatusResponse__Output } from './wire-types.js';
 import { problemRecord, reportProblemsAside } from './problem-report.js';
 
 const FORMATS = ['table', 'json', 'yaml'] as const;
@@ -23,7 +26,9 @@ export interface PlanOptions extends DocumentOptions {
 
 const EXAMPLES = `
 The plan is printed even when the document has errors, so placements can be inspected;
-the problems then go to standard error and the exit status is 1.
+the problems then go to standard error and the exit status is 1. With --server or --online the
+specs follow where vsvrs run now (after a failover or vsnet vsvr move, as vsnet failover status
+shows); a file's vsvrs are all on their home filers.
 
 ${DOCUMENT_SOURCE_HELP}
 
@@ -64,13 +69,15 @@ export interface PlanRecord {
 
 /** Runs `plan` on an already-parsed command line; returns the exit status. */
 export async function plan(options: PlanOptions, io: CliIo): Promise<number> {
-  const checked = checkCluster(await readDocument(options, io));
+  const { file, placement } = await readWithPlacement(options, io);
+  const checked = checkCluster(file);
   const filer = options.filer === undefined ? undefined : findFiler(checked.cluster, options.filer);
   const { cluster, analysis } = checked;
+  const compile = { ...NODE_SPEC_OPTIONS, placement };
   const specs =
     filer === undefined
-      ? compileNodeSpecs(cluster, analysis, NODE_SPEC_OPTIONS)
-      : [compileNodeSpec(cluster, filer, analysis, NODE_SPEC_OPTIONS)];
+      ? compileNodeSpecs(cluster, analysis, compile)
+      : [compileNodeSpec(cluster, filer, analysis, compile)];
   const placements = placementsInOrder(checked).filter(
     (p) => filer === undefined || p.candidates.includes(filer),
   );
@@ -91,6 +98,48 @@ export async function plan(options: PlanOptions, io: CliIo): Promise<number> {
     io.stderr,
     paletteFor(io.stderr, io.env),
   );
+}
+
+/** Reads of the document and the placements that may disagree (a change between them). */
+const PLACEMENT_READS = 3;
+
+/**
+ * The document, and with `--server`/`--online` where the stored cluster's vsvrs run now
+ * (FailoverService): committed state that is not in the document, which the specs the agents
+ * get follow. Both are read again when a change came between them. A file has no placement:
+ * every vsvr is on its home filer.
+ */
+async function readWithPlacement(
+  options: PlanOptions,
+  io: CliIo,
+): Promise<{ file: ClusterFile; placement: ReadonlyMap<string, string> }> {
+  for (let attempt = 1; ; attempt++) {
+    const file = await readDocument(options, io);
+    if (file.stored === undefined) {
+      return { file, placement: new Map() };
+    }
+    const status = await withServer(options, io, async (call) => {
+      try {
+        return await unary<GetFailoverStatusResponse__Output>(call, (m, o, cb) =>
+          call.client('FailoverService').getFailoverStatus({ recent: 1 }, m, o, cb),
+        );
+      } catch (err) {
+        // A control service from before failover: every vsvr is home there.
+        if (isServiceError(err) && err.code === grpc.status.UNIMPLEMENTED) {
+          return undefined;
+        }
+        throw err;
+      }
+    });
+    if (
+      status === undefined ||
+      status.generation === file.stored.generation ||
+      attempt >= PLACEMENT_READS
+    ) {
+      const placed = (status?.vsvrs ?? []).filter((v) => v.filer !== '' && v.filer !== v.home);
+      return { file, placement: new Map(placed.map((v) => [v.vsvr.toLowerCase(), v.filer])) };
+    }
+  }
 }
 
 /** Filer names are unique without regard to case (§5.2.1), so `--filer filer2` finds Filer2. */

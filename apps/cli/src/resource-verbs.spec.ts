@@ -214,7 +214,13 @@ describe('rendering of the resource verbs', () => {
   it('lists vsvrs aligned, one address per line, without an empty POLICY column', () => {
     const view = (name: string, runs: string[], addresses: string[]): VsvrView__Output => ({
       vsvr: { name, failoverGroup: null, routes: [], addresses: [] },
-      placement: { explicitGroup: false, candidates: runs, runsOn: runs, excluded: [] },
+      placement: {
+        explicitGroup: false,
+        candidates: runs,
+        runsOn: runs,
+        excluded: [],
+        activeFiler: '',
+      },
       addresses: addresses.map((a, i) => ({
         address: { alias: 'data0', address: a, instance: i },
         identifier: '',

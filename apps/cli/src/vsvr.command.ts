@@ -1,6 +1,8 @@
 import { Option } from 'commander';
+import { DEFAULT_FAILBACK_HOLD_DOWN_SECONDS } from '@vsnet/model';
 import type { Command } from 'commander';
 import { CliError } from './cli-io.js';
+import { registerVsvrMoveCommand } from './failover.command.js';
 import { mutatingVerb, waitForChange } from './change-wait.js';
 import type { CliIo } from './cli-io.js';
 import {
@@ -85,7 +87,7 @@ export function registerVsvrCommands(program: Command, io: CliIo): void {
   const vsvr = verbGroup(
     program,
     'vsvr',
-    'virtual servers: their addresses, failover group and routing policy',
+    'virtual servers: their addresses, failover group and routing policy, and where they run',
   );
 
   mutatingVerb(
@@ -204,7 +206,7 @@ export function registerVsvrCommands(program: Command, io: CliIo): void {
       ),
     );
     emit(io, options.output, res, () => {
-      const runs = res.placement?.runsOn[0];
+      const runs = res.placement === null ? undefined : runsOn(res.placement);
       return `set the failover group of ${name} to ${groupText(res.vsvr)}${runs !== undefined ? ` (runs on ${runs})` : ''}; generation ${res.generation}`;
     });
     await waitForChange(io, options, res.generation);
@@ -312,6 +314,8 @@ export function registerVsvrCommands(program: Command, io: CliIo): void {
     });
     await waitForChange(io, options, res.generation);
   });
+
+  registerVsvrMoveCommand(vsvr, io);
 }
 
 /** `added 198.51.100.7/24 to sales as data0#1 (identifier …); generation 12`. */
@@ -335,9 +339,10 @@ async function listVsvrs(call: ServerCall, filer: string): Promise<VsvrView__Out
   return all;
 }
 
+/** Where the vsvr runs now: its placement after a failover or a move, else its home filer. */
 function runsOn(placement: Placement__Output | null): string {
-  const first = placement?.runsOn[0];
-  return first ?? '(nowhere)';
+  const active = placement?.activeFiler || placement?.runsOn[0];
+  return active ?? '(nowhere)';
 }
 
 /** NAME, RUNS ON, FAILOVER GROUP, POLICY, ADDRESSES (one line each). */
@@ -380,6 +385,12 @@ export function renderVsvr(res: GetVsvrResponse__Output, palette: Palette): stri
         ['failover group', groupText(v)],
         ['routing policy', v?.routingPolicy ?? "(the cluster's default)"],
         ['runs on', runsOn(placement)],
+        [
+          'failback',
+          v?.failback === 'auto'
+            ? `auto, after its home filer is up ${v.failbackHoldDown ?? DEFAULT_FAILBACK_HOLD_DOWN_SECONDS} s`
+            : 'manual',
+        ],
         [
           'may run on',
           placement !== null && placement.runsOn.length > 0

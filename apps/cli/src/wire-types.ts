@@ -68,3 +68,10 @@ export type { ListChangesResponse__Output } from '../../../libs/contracts/src/ge
 export type { ListFilerStatusResponse__Output } from '../../../libs/contracts/src/generated/vsnet/v1/ListFilerStatusResponse.js';
 export type { WatchChangeResponse__Output } from '../../../libs/contracts/src/generated/vsnet/v1/WatchChangeResponse.js';
 export type { CreateJoinTokenResponse__Output } from '../../../libs/contracts/src/generated/vsnet/v1/CreateJoinTokenResponse.js';
+export type { Failover__Output } from '../../../libs/contracts/src/generated/vsnet/v1/Failover.js';
+export type { FilerHealth__Output } from '../../../libs/contracts/src/generated/vsnet/v1/FilerHealth.js';
+export type { GetFailoverStatusResponse__Output } from '../../../libs/contracts/src/generated/vsnet/v1/GetFailoverStatusResponse.js';
+export type { HeartbeatSettings__Output } from '../../../libs/contracts/src/generated/vsnet/v1/HeartbeatSettings.js';
+export type { Leader__Output } from '../../../libs/contracts/src/generated/vsnet/v1/Leader.js';
+export type { MoveVsvrResponse__Output } from '../../../libs/contracts/src/generated/vsnet/v1/MoveVsvrResponse.js';
+export type { VsvrPlacement__Output } from '../../../libs/contracts/src/generated/vsnet/v1/VsvrPlacement.js';

@@ -69,6 +69,8 @@ export function vsvrToWire(v: VsvrDocument): WireVsvrMessage {
     ...opt('routingPolicy', v.routingPolicy),
     routes: v.routes ?? [],
     addresses: v.addresses ?? [],
+    ...opt('failback', v.failback),
+    ...opt('failbackHoldDown', v.failbackHoldDown),
   };
 }
 
@@ -146,6 +148,8 @@ export function vsvrFromWire(v: WireVsvr): VsvrDocument {
     ...opt('routingPolicy', v.routingPolicy),
     ...nonEmpty('routes', v.routes.map(routeFromWire)),
     addresses: v.addresses.map(addressFromWire),
+    ...opt('failback', v.failback),
+    ...opt('failbackHoldDown', v.failbackHoldDown),
   };
 }
 

@@ -241,6 +241,20 @@ describe('ClusterDocument ⇄ vsnet.v1.ClusterDocument', () => {
     expect(overApply(doc)).toStrictEqual(doc);
   });
 
+  it('carries a vsvr failback policy, a hold-down of 0 included', () => {
+    const doc: ClusterDocument = {
+      apiVersion: 'vsnet/v1',
+      kind: 'Cluster',
+      cluster: { mac: '00:00:5e:00:53:01' },
+      filers: [{ name: 'f1', interfaces: [{ name: 'eth0' }] }],
+      vsvrs: [
+        { name: 'back', addresses: [], failback: 'auto', failbackHoldDown: 0 },
+        { name: 'stays', addresses: [] },
+      ],
+    };
+    expect(overApply(doc)).toStrictEqual(doc);
+  });
+
   it('passes values the model must refuse through unchanged, so it reports them at their path', () => {
     const doc = labDocument();
     const bent = { ...doc, apiVersion: 'vsnet/v2' } as unknown as ClusterDocument;

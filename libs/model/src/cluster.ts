@@ -108,7 +108,29 @@ export interface Vsvr {
   /** Routes of this vsvr alone; they override its policies' routes to the same destination. */
   readonly routes: readonly Route[];
   readonly addresses: readonly VsvrAddress[];
+  /**
+   * `auto`: after a failover or a move, the vsvr returns to its home filer once that filer has
+   * been up for `failbackHoldDown` seconds. Absent means `manual` (it stays until moved), and
+   * decoding leaves it absent for `manual`, so saying the default is the same cluster.
+   */
+  readonly failback?: 'auto';
+  /** Seconds the home filer must be up before an `auto` failback; absent means the default. */
+  readonly failbackHoldDown?: number;
   readonly at: Path;
+}
+
+/** `vsvrs[].failback`: whether a vsvr returns to its home filer by itself. */
+export const FAILBACK_MODES = ['manual', 'auto'] as const;
+export type FailbackMode = (typeof FAILBACK_MODES)[number];
+export const DEFAULT_FAILBACK_HOLD_DOWN_SECONDS = 60;
+export const MAX_FAILBACK_HOLD_DOWN_SECONDS = 86_400;
+
+/** A vsvr's failback policy with the defaults filled in. */
+export function failbackOf(v: Vsvr): { mode: FailbackMode; holdDownSeconds: number } {
+  return {
+    mode: v.failback ?? 'manual',
+    holdDownSeconds: v.failbackHoldDown ?? DEFAULT_FAILBACK_HOLD_DOWN_SECONDS,
+  };
 }
 
 export interface MysqlNodeAddress {

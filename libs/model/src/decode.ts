@@ -1,7 +1,13 @@
-import { DHCP_MODES } from './cluster.js';
+import {
+  DEFAULT_FAILBACK_HOLD_DOWN_SECONDS,
+  DHCP_MODES,
+  FAILBACK_MODES,
+  MAX_FAILBACK_HOLD_DOWN_SECONDS,
+} from './cluster.js';
 import type {
   Cluster,
   DhcpMode,
+  FailbackMode,
   Filer,
   FilerAddress,
   Interface,
@@ -188,7 +194,20 @@ function decodeVsvr(r: DocumentReader, raw: unknown, path: Path): Vsvr | undefin
   if (!obj) {
     return undefined;
   }
-  r.keys(obj, ['name', 'failoverGroup', 'routingPolicy', 'routes', 'addresses'], path, 'a vsvr');
+  r.keys(
+    obj,
+    [
+      'name',
+      'failoverGroup',
+      'routingPolicy',
+      'routes',
+      'addresses',
+      'failback',
+      'failbackHoldDown',
+    ],
+    path,
+    'a vsvr',
+  );
   const name = r.string(obj, 'name', path, true);
   const failoverGroup =
     obj.failoverGroup === undefined
@@ -199,6 +218,8 @@ function decodeVsvr(r: DocumentReader, raw: unknown, path: Path): Vsvr | undefin
   const raws = (r.list(obj, 'addresses', path, false) ?? []).flatMap((raw2, i): RawAddress[] =>
     optional(decodeAddress(r, raw2, [...path, 'addresses', i], true)),
   );
+  const failback = readFailback(r, obj, path);
+  const holdDown = r.integer(obj, 'failbackHoldDown', path, 0, MAX_FAILBACK_HOLD_DOWN_SECONDS);
   if (name === undefined) {
     return undefined;
   }
@@ -208,6 +229,11 @@ function decodeVsvr(r: DocumentReader, raw: unknown, path: Path): Vsvr | undefin
     ...(routingPolicy !== undefined ? { routingPolicy } : {}),
     routes,
     addresses: assignInstances(r, name, raws),
+    ...(failback === 'auto' ? { failback } : {}),
+    // The default is left out like `failback: manual`: saying it is the same vsvr.
+    ...(holdDown !== undefined && holdDown !== DEFAULT_FAILBACK_HOLD_DOWN_SECONDS
+      ? { failbackHoldDown: holdDown }
+      : {}),
     at: path,
   };
 }
@@ -330,6 +356,27 @@ function readDhcpMode(r: DocumentReader, head: Record<string, unknown>): DhcpMod
       ['cluster', 'dhcp'],
       `"${text}" is not a DHCP mode`,
       'write dhcp: internal (the filer hosting vs_mgmt runs the DHCP server) or dhcp: external (the default: someone else runs it)',
+    );
+  }
+  return mode;
+}
+
+function readFailback(
+  r: DocumentReader,
+  obj: Record<string, unknown>,
+  path: Path,
+): FailbackMode | undefined {
+  const text = r.string(obj, 'failback', path, false);
+  if (text === undefined) {
+    return undefined;
+  }
+  const mode = FAILBACK_MODES.find((m) => m === text.toLowerCase());
+  if (mode === undefined) {
+    r.problems.error(
+      'document.shape',
+      [...path, 'failback'],
+      `"${text}" is not a failback policy`,
+      'write failback: manual (the default: it stays where a failover put it until moved) or failback: auto (it returns home once its home filer has been up for failbackHoldDown seconds)',
     );
   }
   return mode;

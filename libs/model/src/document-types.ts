@@ -49,6 +49,10 @@ export interface VsvrDocument {
   routingPolicy?: string;
   routes?: RouteDocument[];
   addresses?: AddressDocument[];
+  /** `manual` (the default) or `auto`. */
+  failback?: string;
+  /** Seconds, 0–86400 (default 60). */
+  failbackHoldDown?: number;
 }
 
 export interface RouteDocument {

@@ -50,6 +50,8 @@ export function encodeClusterDocument(cluster: Cluster): ClusterDocument {
         instance: a.instance,
         ...(a.mode === 'dhcp' ? { mode: a.mode } : {}),
       })),
+      ...(v.failback !== undefined ? { failback: v.failback } : {}),
+      ...(v.failbackHoldDown !== undefined ? { failbackHoldDown: v.failbackHoldDown } : {}),
     }));
   }
   if (cluster.mysqlNodes.length > 0) {

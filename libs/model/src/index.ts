@@ -29,6 +29,15 @@ export type {
   AddressMode,
 } from './cluster.js';
 export { BOND_MODES, DEFAULT_MTU } from './cluster.js';
+export type { FailbackMode } from './cluster.js';
+export {
+  DEFAULT_FAILBACK_HOLD_DOWN_SECONDS,
+  FAILBACK_MODES,
+  failbackOf,
+  MAX_FAILBACK_HOLD_DOWN_SECONDS,
+} from './cluster.js';
+export type { VsvrPlacements } from './placement.js';
+export { activeFiler, activeOrder } from './placement.js';
 export type {
   EffectiveRoute,
   Placement,

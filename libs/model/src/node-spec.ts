@@ -8,7 +8,8 @@ import { filerIdentifier, mysqlIdentifier, vsvrIdentifier } from './identifiers.
 import { formatCidr } from './ip.js';
 import type { AliasKind } from './names.js';
 import { MGMT_VSVR } from './names.js';
-import { aliasesOf } from './placement.js';
+import type { VsvrPlacements } from './placement.js';
+import { activeFiler, activeOrder, aliasesOf } from './placement.js';
 import type {
   AliasSpec,
   DhcpServerSpec,
@@ -38,6 +39,12 @@ export interface CompileOptions {
    * silently leaving the server out.
    */
   readonly dhcpServer?: DhcpServerRenderer;
+  /**
+   * Where vsvrs run now when not on their home filer (`vsvr_placement`, by lower-case vsvr
+   * name): the placed filer is the vsvr's active one (priority 0), the rest stand by in
+   * failover order. A filer that cannot run the vsvr is ignored (the vsvr goes home).
+   */
+  readonly placement?: VsvrPlacements;
 }
 
 /**
@@ -92,7 +99,7 @@ class SpecCompiler {
     private readonly options: CompileOptions,
   ) {
     for (const p of analysis.placements.values()) {
-      p.runsOn.forEach((filer, priority) => {
+      activeOrder(p, options.placement).forEach((filer, priority) => {
         const list = this.hosted.get(filer) ?? [];
         list.push({ vsvr: p.vsvr, priority });
         this.hosted.set(filer, list);
@@ -148,7 +155,10 @@ class SpecCompiler {
     const mgmt = [...this.analysis.placements.values()].find(
       (p) => p.vsvr.toLowerCase() === MGMT_VSVR,
     );
-    if (mgmt?.runsOn[0]?.toLowerCase() !== filer.toLowerCase()) {
+    if (
+      mgmt === undefined ||
+      activeFiler(mgmt, this.options.placement)?.toLowerCase() !== filer.toLowerCase()
+    ) {
       return undefined;
     }
     const render = this.options.dhcpServer;

@@ -255,3 +255,28 @@ function checkMgmtReach(
     }
   }
 }
+
+/**
+ * Where each vsvr runs now, when not on its home filer: committed state (a failover or a move),
+ * not document. Keyed by vsvr name in lower case; the value names a filer.
+ */
+export type VsvrPlacements = ReadonlyMap<string, string>;
+
+/**
+ * A vsvr's filers in the order they take it: the placed filer first when it is among those that
+ * can run the vsvr, then the others in failover order (the standbys). A placement naming a filer
+ * that no longer qualifies is ignored, so the vsvr goes home (its first qualifying candidate).
+ */
+export function activeOrder(p: Placement, placements?: VsvrPlacements): readonly string[] {
+  const placed = placements?.get(p.vsvr.toLowerCase())?.toLowerCase();
+  const k = placed === undefined ? -1 : p.runsOn.findIndex((f) => f.toLowerCase() === placed);
+  if (k <= 0) {
+    return p.runsOn;
+  }
+  return [p.runsOn[k] as string, ...p.runsOn.slice(0, k), ...p.runsOn.slice(k + 1)];
+}
+
+/** The filer a vsvr is active on (the placement when it qualifies, else home); none if it can run nowhere. */
+export function activeFiler(p: Placement, placements?: VsvrPlacements): string | undefined {
+  return activeOrder(p, placements)[0];
+}

@@ -85,9 +85,12 @@ export interface VsvrInterfaceSpec {
 export interface VsvrSpec {
   readonly name: string;
   readonly namespace: string;
-  /** True on the filer the vsvr runs on by default (first of `runsOn`); others pre-stage it. */
+  /**
+   * True on the filer the vsvr runs on: its placement (after a failover or a move) when it has
+   * one, else the first of `runsOn`; the others pre-stage it.
+   */
   readonly active: boolean;
-  /** Position of this filer among the vsvr's `runsOn` filers (0 = preferred). */
+  /** Position of this filer among the vsvr's `runsOn` filers, active first (0 = active). */
   readonly priority: number;
   readonly interfaces: readonly VsvrInterfaceSpec[];
   readonly addresses: readonly {

@@ -1,6 +1,6 @@
 export type { DbEngine } from './db-engine.js';
 export { tableOptions } from './db-engine.js';
-export { MIGRATIONS_TABLE, storeDataSourceOptions } from './data-source-options.js';
+export { MIGRATIONS_TABLE, mysqlSocket, storeDataSourceOptions } from './data-source-options.js';
 export type { StoreConnection } from './data-source-options.js';
 export { applyMigrations } from './migrate.js';
 export { ISOLATION_LEVEL, NestedTransactionError, inTransaction } from './transaction.js';
@@ -36,6 +36,26 @@ export type {
 export { AuthStore, PRINCIPAL_NAME_PATTERN, TOKEN_DESCRIPTION_LENGTH } from './auth/auth.store.js';
 export type { Authenticated, PrincipalRole, PrincipalView, TokenView } from './auth/auth.store.js';
 export { AuditStore } from './audit/audit.store.js';
+export {
+  FAILOVER_MOVES_LENGTH,
+  FailoverEventEntity,
+  FilerHealthEntity,
+  VsvrPlacementEntity,
+} from './entities/failover.entity.js';
+export type {
+  PlacementMove,
+  PlacementReason,
+  PlacementView,
+} from './cluster-state/vsvr-placement.js';
+export { FAILOVER_EVENTS_KEPT, FailoverStore } from './failover/failover.store.js';
+export type {
+  FailoverEventInput,
+  FailoverEventView,
+  FailoverKind,
+  FailoverMoveView,
+  FilerHealthRow,
+  FilerHealthState,
+} from './failover/failover.store.js';
 export type { AuditQuery, AuditRecord } from './audit/audit.store.js';
 export {
   ChangeTargetEntity,

@@ -14,6 +14,11 @@ import { PrincipalEntity, PrincipalGrantEntity, TokenEntity } from './entities/p
 import { RouteEntity, RoutingPolicyEntity } from './entities/routing.entity.js';
 import { SiteEntity, SiteSubnetEntity } from './entities/site.entity.js';
 import { FailoverGroupEntryEntity, VsvrEntity } from './entities/vsvr.entity.js';
+import {
+  FailoverEventEntity,
+  FilerHealthEntity,
+  VsvrPlacementEntity,
+} from './entities/failover.entity.js';
 
 /** Every entity of the schema; the migrations in migrations/ create exactly these tables. */
 export const STORE_ENTITIES = [
@@ -37,4 +42,7 @@ export const STORE_ENTITIES = [
   ChangeTargetEntity,
   JoinTokenEntity,
   LeaderLeaseEntity,
+  VsvrPlacementEntity,
+  FailoverEventEntity,
+  FilerHealthEntity,
 ];

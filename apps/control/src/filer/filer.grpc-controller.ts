@@ -1,7 +1,7 @@
 import type { Metadata } from '@grpc/grpc-js';
 import { Controller } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
-import { registerFiler, requireFiler } from '@vsnet/model';
+import { activeFiler, registerFiler, requireFiler } from '@vsnet/model';
 import { filerToWire } from '../../../../libs/contracts/src/cluster-api-document.js';
 import type { GetFilerRequest__Output } from '../../../../libs/contracts/src/generated/vsnet/v1/GetFilerRequest.js';
 import type { GetFilerResponse } from '../../../../libs/contracts/src/generated/vsnet/v1/GetFilerResponse.js';
@@ -69,9 +69,12 @@ export class FilerGrpcController {
     const rpc = rpcCall(SERVICE, 'GetFiler', req, md, call);
     return this.cluster.read(rpc, READ, (view) => {
       const filer = requireFiler(view.document, req.name, 'name');
-      // A vsvr runs on the first filer of its placement that can carry it (§5.7).
+      // A vsvr runs where a failover or a move placed it, else on the first filer of its
+      // placement that can carry it (§5.7).
       const activeVsvrs = [...view.analysis.placements.values()]
-        .filter((p) => p.runsOn[0]?.toLowerCase() === filer.name.toLowerCase())
+        .filter(
+          (p) => activeFiler(p, view.stored.placement)?.toLowerCase() === filer.name.toLowerCase(),
+        )
         .map((p) => p.vsvr);
       return { filer: filerToWire(filer), activeVsvrs, generation: view.stored.generation };
     });

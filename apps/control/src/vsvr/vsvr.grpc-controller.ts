@@ -3,6 +3,7 @@ import { Controller } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
 import type { AddressSelector, VsvrDocument } from '@vsnet/model';
 import {
+  activeFiler,
   addVsvrAddress,
   createVsvr,
   deleteVsvr,
@@ -203,6 +204,7 @@ function placementOf(view: ClusterView, vsvr: string) {
         candidates: [...placement.candidates],
         runsOn: [...placement.runsOn],
         excluded: placement.excluded.map((e) => ({ filer: e.filer, reasons: [...e.reasons] })),
+        activeFiler: activeFiler(placement, view.stored.placement) ?? '',
       };
 }
 

@@ -127,7 +127,13 @@ export function clusterToRows(cluster: Cluster): DesiredStateRows {
   }
   for (const v of cluster.vsvrs) {
     const vsvrId = rows.vsvrs.length + 1;
-    rows.vsvrs.push({ id: vsvrId, name: v.name, routingPolicy: v.routingPolicy ?? null });
+    rows.vsvrs.push({
+      id: vsvrId,
+      name: v.name,
+      routingPolicy: v.routingPolicy ?? null,
+      failback: v.failback ?? null,
+      failbackHoldDown: v.failbackHoldDown ?? null,
+    });
     (v.failoverGroup ?? []).forEach((name, position) => {
       const filerId = filerIds.get(name.toLowerCase());
       if (filerId === undefined) {
@@ -222,6 +228,8 @@ export function rowsToDocument(head: ClusterHead, rows: DesiredStateRows): Clust
         ...(v.routingPolicy !== null ? { routingPolicy: v.routingPolicy } : {}),
         ...(own.length > 0 ? { routes: own } : {}),
         addresses: addresses('vsvr', v.id),
+        ...(v.failback !== null ? { failback: v.failback } : {}),
+        ...(v.failbackHoldDown !== null ? { failbackHoldDown: v.failbackHoldDown } : {}),
       };
     }),
     mysqlNodes: rows.mysqlNodes.map((n) => ({

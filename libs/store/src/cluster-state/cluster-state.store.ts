@@ -1,8 +1,6 @@
-import { NODE_SPEC_OPTIONS } from '@vsnet/dhcp';
 import type { Cluster, ClusterAnalysis, ClusterDocument, Problem } from '@vsnet/model';
 import {
   analyzeCluster,
-  compileNodeSpecs,
   decodeClusterDocument,
   EditRefusal,
   encodeClusterDocument,
@@ -11,11 +9,31 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { dropGrantsOfRemovedVsvrs } from '../auth/auth.store.js';
 import { AuditEntity } from '../entities/audit.entity.js';
 import { ClusterEntity } from '../entities/cluster.entity.js';
-import { recordSpecChanges } from '../pipeline/pipeline.store.js';
 import { inTransaction } from '../transaction.js';
 import { diffClusterDocuments } from './cluster-diff.js';
 import { clusterHead, clusterToRows, rowsToDocument } from './cluster-rows.mapper.js';
 import { readDesiredState, replaceDesiredState } from './cluster-rows.repository.js';
+import type { AnalyzedCluster } from './commit-parts.js';
+import {
+  checkExpectedGeneration,
+  CLUSTER_ROW_ID,
+  compileAndRecord,
+  documentOf,
+  driverCode,
+  lockClusterRow,
+  placementTarget,
+  summarize,
+} from './commit-parts.js';
+import {
+  dropPlacement,
+  placementOf,
+  placementViews,
+  planMoves,
+  prunePlacement,
+  readPlacementRows,
+  writePlacement,
+} from './vsvr-placement.js';
+import type { PlacementMove, PlacementReason, PlacementView } from './vsvr-placement.js';
 import type {
   ApplyOptions,
   ApplyResult,
@@ -28,8 +46,6 @@ import type {
   StoredCluster,
 } from './cluster-state.types.js';
 
-/** The one cluster row (ClusterEntity): its lock serializes every change of the desired state. */
-const CLUSTER_ROW_ID = 1;
 /** Attempts of one apply: a lost race to create the cluster row, or a deadlock, is retried. */
 const APPLY_ATTEMPTS = 3;
 const RETRIED_ERRORS = new Set(['ER_DUP_ENTRY', 'ER_LOCK_DEADLOCK']);
@@ -55,6 +71,8 @@ export class ClusterStateStore {
    * of reading and decoding every table again.
    */
   private committed: StoredCluster | undefined;
+  /** The model's analysis of the cluster committed at one generation (placement reads it). */
+  private analyzed: { readonly cluster: Cluster; readonly analysis: ClusterAnalysis } | undefined;
 
   constructor(private readonly dataSource: DataSource) {}
 
@@ -192,17 +210,122 @@ export class ClusterStateStore {
     return done;
   }
 
+  /**
+   * Commits where vsvrs run (decision 0006, "Placement"): `filer`, or home for `null`. One
+   * transaction holding the cluster row's write lock, like `edit`: an unknown vsvr or filer
+   * (NOT_FOUND), a filer that cannot run the vsvr or a stale `expectedGeneration`
+   * (FAILED_PRECONDITION) refuse the whole call and change nothing; otherwise the placement
+   * rows, a generation bump, one audit row and the filers whose spec changed (the commit
+   * listeners get the specs compiled with the new placement, so the pipeline ships them).
+   * Moving vsvrs to where they already run changes nothing and returns the current generation.
+   */
+  async place(
+    moves: readonly PlacementMove[],
+    caller: AuditedCaller & { readonly reason: PlacementReason; readonly epoch: string },
+  ): Promise<{ readonly generation: string; readonly filers: readonly string[] }> {
+    const { compiled, ...done } = await this.retrying(() =>
+      inTransaction(this.dataSource, async (manager) => {
+        const head = await lockClusterRow(manager, 'pessimistic_write');
+        const stored = head === null ? undefined : await this.loadRows(manager, head);
+        checkExpectedGeneration(stored, caller.expectedGeneration);
+        if (stored === undefined) {
+          throw EditRefusal.field(
+            'not-found',
+            moves.length === 1 ? 'vsvr' : 'moves',
+            'the cluster has no vsvrs yet; apply a cluster document first',
+            'vsvr.unknown',
+          );
+        }
+        const analysis = this.analysisOf(stored);
+        const { next, shifts } = planMoves(moves, stored.cluster, analysis, stored.placement);
+        if (shifts.length === 0) {
+          return { generation: stored.generation, filers: [] as string[], compiled: undefined };
+        }
+        const generation = String(BigInt(stored.generation) + 1n);
+        const now = new Date();
+        await manager.update(ClusterEntity, { id: CLUSTER_ROW_ID }, { generation, updatedAt: now });
+        await writePlacement(manager, shifts, {
+          reason: caller.reason,
+          epoch: caller.epoch,
+          since: now,
+        });
+        const side = (key: 'from' | 'to') =>
+          JSON.stringify({
+            placement: Object.fromEntries(shifts.map((x) => [x.vsvr, x[key]])),
+            ...(key === 'to' ? { reason: caller.reason, epoch: caller.epoch } : {}),
+          });
+        await manager.insert(AuditEntity, {
+          at: now,
+          principal: caller.principal,
+          rpc: caller.rpc,
+          target: placementTarget(shifts.map((x) => x.vsvr)),
+          beforeSummary: side('from'),
+          afterSummary: side('to'),
+          peer: caller.peer,
+          generation,
+        });
+        const compiled = await compileAndRecord(
+          manager,
+          generation,
+          stored.cluster,
+          analysis,
+          next,
+          now,
+        );
+        return { generation, filers: compiled.filers, compiled };
+      }),
+    );
+    this.announce(done.generation, done.filers, compiled);
+    return done;
+  }
+
+  /**
+   * Where every vsvr runs now, in document order, with its home, candidates and failback
+   * policy, and the generation that says so; read under the cluster row's read lock. No vsvrs
+   * and generation `'0'` before the first change.
+   */
+  async placements(): Promise<{
+    readonly generation: string;
+    readonly vsvrs: readonly PlacementView[];
+  }> {
+    return inTransaction(this.dataSource, async (manager) => {
+      const head = await lockClusterRow(manager, 'pessimistic_read');
+      if (head === null) {
+        return { generation: '0', vsvrs: [] };
+      }
+      const stored = await this.loadRows(manager, head);
+      const rows = await readPlacementRows(manager);
+      return {
+        generation: stored.generation,
+        vsvrs: placementViews(stored.cluster, this.analysisOf(stored), rows),
+      };
+    });
+  }
+
+  /**
+   * The model's analysis of a stored cluster, kept for the cluster object last analyzed. Keyed
+   * by the object, not the generation: the compiler matches filers by identity with the analysis,
+   * so an analysis of another read of the same generation would compile no spec at all.
+   */
+  private analysisOf(stored: StoredCluster): ClusterAnalysis {
+    if (this.analyzed?.cluster !== stored.cluster) {
+      this.analyzed = { cluster: stored.cluster, analysis: analyzeCluster(stored.cluster) };
+    }
+    return this.analyzed.analysis;
+  }
+
   /** Tells every listener of a committed change; nothing when the change wrote nothing. */
   private announce(
     generation: string,
     filers: readonly string[],
-    compiled: CompiledCluster | undefined,
+    compiled: (CompiledCluster & { readonly analysis: ClusterAnalysis }) | undefined,
   ): void {
     if (compiled === undefined) {
       return;
     }
     // Only now, after the transaction committed: a rolled-back generation must never be reused.
-    this.committed = { cluster: compiled.cluster, generation };
+    this.committed = { cluster: compiled.cluster, generation, placement: compiled.placement };
+    this.analyzed = { cluster: compiled.cluster, analysis: compiled.analysis };
     for (const listener of this.listeners) {
       try {
         listener(generation, filers, compiled);
@@ -248,7 +371,7 @@ export class ClusterStateStore {
     changes: ClusterChange[];
     generation: string;
     filers: string[];
-    compiled?: CompiledCluster;
+    compiled?: AnalyzedCluster;
   }> {
     const changes = diffClusterDocuments(documentOf(stored), next);
     if (changes.length === 0) {
@@ -270,6 +393,9 @@ export class ClusterStateStore {
       cluster.vsvrs.map((v) => v.name),
       caller,
     );
+    // A removed vsvr's placement goes with it, and so does one the change made meaningless.
+    const { kept: placement, dropped } = prunePlacement(stored?.placement ?? new Map(), analysis);
+    await dropPlacement(manager, dropped);
     await manager.insert(AuditEntity, {
       at: now,
       principal: caller.principal,
@@ -280,25 +406,15 @@ export class ClusterStateStore {
       peer: caller.peer,
       generation,
     });
-    const specs = compileNodeSpecs(cluster, analysis, NODE_SPEC_OPTIONS);
-    const filers = await recordSpecChanges(
-      manager,
-      generation,
-      specs.map((s) => ({ filer: s.filer, hash: s.hash })),
-      now,
-    );
-    const compiled: CompiledCluster = {
-      generation,
-      cluster,
-      specs: new Map(specs.map((s) => [s.filer.toLowerCase(), s])),
-    };
-    return { changes, generation, filers, compiled };
+    const compiled = await compileAndRecord(manager, generation, cluster, analysis, placement, now);
+    return { changes, generation, filers: compiled.filers, compiled };
   }
 
   private async loadRows(manager: EntityManager, head: ClusterEntity): Promise<StoredCluster> {
     if (this.committed?.generation === head.generation) {
       return this.committed;
     }
+    const placement = placementOf(await readPlacementRows(manager));
     const document = rowsToDocument(head, await readDesiredState(manager));
     const decoded = decodeClusterDocument(document);
     const errors = decoded.problems.filter((p) => p.severity === 'error');
@@ -308,74 +424,7 @@ export class ClusterStateStore {
       );
     }
     // Read under the cluster row's lock, so these are the rows committed at this generation.
-    this.committed = { cluster: decoded.cluster, generation: head.generation };
+    this.committed = { cluster: decoded.cluster, generation: head.generation, placement };
     return this.committed;
   }
-}
-
-async function lockClusterRow(
-  manager: EntityManager,
-  mode: 'pessimistic_read' | 'pessimistic_write',
-): Promise<ClusterEntity | null> {
-  if (mode === 'pessimistic_read') {
-    // Written out: TypeORM renders the read lock as FOR SHARE under the 'mysql' flavour, which
-    // MariaDB refuses; LOCK IN SHARE MODE is understood by MySQL 8, NDB and MariaDB alike.
-    await manager.query('SELECT id FROM cluster WHERE id = ? LOCK IN SHARE MODE', [CLUSTER_ROW_ID]);
-    return manager.findOne(ClusterEntity, { where: { id: CLUSTER_ROW_ID } });
-  }
-  return manager
-    .createQueryBuilder(ClusterEntity, 'cluster')
-    .setLock(mode)
-    .where('cluster.id = :id', { id: CLUSTER_ROW_ID })
-    .getOne();
-}
-
-/** Refuses a change when the caller named a generation and the stored one moved on. */
-function checkExpectedGeneration(
-  stored: StoredCluster | undefined,
-  expected: string | undefined,
-): void {
-  const current = stored?.generation ?? '0';
-  if (expected !== undefined && expected !== current) {
-    throw EditRefusal.field(
-      'failed-precondition',
-      'expectedGeneration',
-      `the cluster is at generation ${current}, not ${expected}; read it again and redo the change`,
-      'cluster.stale-generation',
-    );
-  }
-}
-
-function documentOf(stored: StoredCluster | undefined): ClusterDocument | undefined {
-  return stored === undefined ? undefined : encodeClusterDocument(stored.cluster);
-}
-
-/** Counts for the audit row: small enough for NDB's inline TEXT part, enough to see the scale. */
-function summarize(cluster: Cluster | undefined, generation: string): Record<string, unknown> {
-  if (cluster === undefined) {
-    return { generation, empty: true };
-  }
-  const addresses =
-    cluster.filers.reduce((n, f) => n + f.addresses.length, 0) +
-    cluster.vsvrs.reduce((n, v) => n + v.addresses.length, 0) +
-    cluster.mysqlNodes.reduce((n, m) => n + m.addresses.length, 0);
-  return {
-    generation,
-    filers: cluster.filers.length,
-    interfaces: cluster.filers.reduce((n, f) => n + f.interfaces.length, 0),
-    vsvrs: cluster.vsvrs.length,
-    addresses,
-    mysqlNodes: cluster.mysqlNodes.length,
-    sites: cluster.sites.length,
-    routingPolicies: cluster.routingPolicies.length,
-  };
-}
-
-function driverCode(error: unknown): string | undefined {
-  if (typeof error !== 'object' || error === null) {
-    return undefined;
-  }
-  const e = error as { code?: unknown; driverError?: { code?: unknown } };
-  const code = e.driverError?.code ?? e.code;
-  return typeof code === 'string' ? code : undefined;
 }

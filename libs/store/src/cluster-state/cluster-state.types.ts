@@ -51,6 +51,8 @@ export interface CompiledCluster {
   readonly cluster: Cluster;
   /** By lower-case filer name (as the model's analysis keys filers). */
   readonly specs: ReadonlyMap<string, NodeSpec>;
+  /** The placement the specs were compiled with (lower-case vsvr → filer). */
+  readonly placement: ReadonlyMap<string, string>;
 }
 
 /**
@@ -95,4 +97,10 @@ export interface StoredCluster {
   readonly cluster: Cluster;
   /** BIGINT as a decimal string; `'0'` is never stored (the first apply makes it 1). */
   readonly generation: string;
+  /**
+   * Where vsvrs run when not on their home filer (`vsvr_placement`): lower-case vsvr name →
+   * filer. Part of the committed state at `generation`; pass it to the compiler
+   * (`CompileOptions.placement`) wherever specs are compiled.
+   */
+  readonly placement: ReadonlyMap<string, string>;
 }

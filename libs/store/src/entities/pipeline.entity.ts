@@ -108,4 +108,8 @@ export class LeaderLeaseEntity {
 
   @Column({ type: 'datetime', precision: 3, name: 'expires_at' })
   expiresAt!: Date;
+
+  /** The holder's API endpoint (`host:port`): where another replica passes leader-only calls. */
+  @Column({ ...asciiColumn(255), default: '' })
+  endpoint!: string;
 }

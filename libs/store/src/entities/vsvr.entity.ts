@@ -12,6 +12,14 @@ export class VsvrEntity {
 
   @Column({ ...asciiColumn(NAME_LENGTH, true), name: 'routing_policy' })
   routingPolicy!: string | null;
+
+  /** `auto`, or NULL for `manual` (the default). */
+  @Column({ ...asciiColumn(8, true) })
+  failback!: string | null;
+
+  /** Seconds; NULL for the default (60). */
+  @Column({ type: 'int', unsigned: true, name: 'failback_hold_down', nullable: true })
+  failbackHoldDown!: number | null;
 }
 
 /** The filer at `position` (0 = first choice) of a vsvr's failover group. */

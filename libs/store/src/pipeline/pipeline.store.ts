@@ -6,6 +6,7 @@ import {
   ChangeTargetEntity,
   FILER_ERROR_LENGTH,
   FilerStateEntity,
+  LeaderLeaseEntity,
 } from '../entities/pipeline.entity.js';
 import { inTransaction } from '../transaction.js';
 
@@ -388,10 +389,12 @@ export class PipelineStore {
 
   /**
    * Takes or renews the leader lease for `holder` for `ttlMs` (the database's clock decides
-   * expiry, so the instances' clocks need not agree; UTC, whatever the session's time zone). A new holder bumps the epoch. Returns the
+   * expiry, so the instances' clocks need not agree; UTC, whatever the session's time zone). A
+   * new holder bumps the epoch. `endpoint` (the holder's API `host:port`) is written on every
+   * take and renewal, so the row always names where the current leader answers. Returns the
    * lease, or `undefined` while another holder's lease runs.
    */
-  async acquireLease(holder: string, ttlMs: number): Promise<HeldLease | undefined> {
+  async acquireLease(holder: string, ttlMs: number, endpoint = ''): Promise<HeldLease | undefined> {
     const micros = Math.round(ttlMs * 1000);
     return inTransaction(this.dataSource, async (manager) => {
       const rows: { holder: string; epoch: string; expired: number | string }[] =
@@ -403,16 +406,17 @@ export class PipelineStore {
       if (row === undefined) {
         // Two first claimants race here: the loser's ER_DUP_ENTRY is its "not the leader".
         await manager.query(
-          `INSERT INTO leader_lease (id, holder, epoch, expires_at)
-           VALUES (?, ?, 1, UTC_TIMESTAMP(3) + INTERVAL ? MICROSECOND)`,
-          [LEASE_ID, holder, micros],
+          `INSERT INTO leader_lease (id, holder, epoch, expires_at, endpoint)
+           VALUES (?, ?, 1, UTC_TIMESTAMP(3) + INTERVAL ? MICROSECOND, ?)`,
+          [LEASE_ID, holder, micros, endpoint],
         );
         return { epoch: '1' };
       }
       if (row.holder === holder) {
         await manager.query(
-          `UPDATE leader_lease SET expires_at = UTC_TIMESTAMP(3) + INTERVAL ? MICROSECOND WHERE id = ?`,
-          [micros, LEASE_ID],
+          `UPDATE leader_lease SET expires_at = UTC_TIMESTAMP(3) + INTERVAL ? MICROSECOND, endpoint = ?
+            WHERE id = ?`,
+          [micros, endpoint, LEASE_ID],
         );
         return { epoch: String(row.epoch) };
       }
@@ -421,12 +425,32 @@ export class PipelineStore {
       }
       const epoch = String(BigInt(row.epoch) + 1n);
       await manager.query(
-        `UPDATE leader_lease SET holder = ?, epoch = ?, expires_at = UTC_TIMESTAMP(3) + INTERVAL ? MICROSECOND
-          WHERE id = ?`,
-        [holder, epoch, micros, LEASE_ID],
+        `UPDATE leader_lease SET holder = ?, epoch = ?, expires_at = UTC_TIMESTAMP(3) + INTERVAL ? MICROSECOND,
+          endpoint = ? WHERE id = ?`,
+        [holder, epoch, micros, endpoint, LEASE_ID],
       );
       return { epoch };
     });
+  }
+
+  /**
+   * The lease as stored: its holder, epoch, endpoint and expiry (ms since the epoch, UTC), also
+   * after it ran out (`expiresUnixMs` in the past); `undefined` before anyone ever held it.
+   */
+  async currentLease(): Promise<
+    { holder: string; epoch: string; endpoint: string; expiresUnixMs: number } | undefined
+  > {
+    const row = await this.dataSource.manager.findOne(LeaderLeaseEntity, {
+      where: { id: LEASE_ID },
+    });
+    return row === null
+      ? undefined
+      : {
+          holder: row.holder,
+          epoch: String(row.epoch),
+          endpoint: row.endpoint,
+          expiresUnixMs: row.expiresAt.getTime(),
+        };
   }
 
   /** Ends `holder`'s lease now, so the next instance need not wait for it to expire. */

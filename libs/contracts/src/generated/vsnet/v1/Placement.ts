@@ -20,10 +20,15 @@ export interface Placement {
   candidates?: string[];
   /**
    * The candidates that have every alias the vsvr uses with the same VLAN stack and MTU, in
-   * order; the first is where it runs by default.
+   * order; the first is where it runs by default (its home filer).
    */
   runsOn?: string[];
   excluded?: _vsnet_v1_Exclusion[];
+  /**
+   * The filer it runs on now: where a failover or `vsnet vsvr move` placed it, else the first
+   * of `runs_on`; empty when it can run nowhere.
+   */
+  activeFiler?: string;
 }
 
 /**
@@ -40,8 +45,13 @@ export interface Placement__Output {
   candidates: string[];
   /**
    * The candidates that have every alias the vsvr uses with the same VLAN stack and MTU, in
-   * order; the first is where it runs by default.
+   * order; the first is where it runs by default (its home filer).
    */
   runsOn: string[];
   excluded: _vsnet_v1_Exclusion__Output[];
+  /**
+   * The filer it runs on now: where a failover or `vsnet vsvr move` placed it, else the first
+   * of `runs_on`; empty when it can run nowhere.
+   */
+  activeFiler: string;
 }

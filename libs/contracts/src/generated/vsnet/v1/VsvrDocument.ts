@@ -23,7 +23,18 @@ export interface VsvrDocument {
    */
   routes?: _vsnet_v1_RouteDocument[];
   addresses?: _vsnet_v1_AddressDocument[];
+  /**
+   * `manual` (absent: the default; it stays where a failover or a move put it) or `auto` (it
+   * returns to its home filer once that filer has been up for `failback_hold_down` seconds).
+   */
+  failback?: string;
+  /**
+   * Seconds, 0–86400; absent: 60.
+   */
+  failbackHoldDown?: number;
   _routingPolicy?: 'routingPolicy';
+  _failback?: 'failback';
+  _failbackHoldDown?: 'failbackHoldDown';
 }
 
 export interface VsvrDocument__Output {
@@ -35,5 +46,16 @@ export interface VsvrDocument__Output {
    */
   routes: _vsnet_v1_RouteDocument__Output[];
   addresses: _vsnet_v1_AddressDocument__Output[];
+  /**
+   * `manual` (absent: the default; it stays where a failover or a move put it) or `auto` (it
+   * returns to its home filer once that filer has been up for `failback_hold_down` seconds).
+   */
+  failback?: string;
+  /**
+   * Seconds, 0–86400; absent: 60.
+   */
+  failbackHoldDown?: number;
   _routingPolicy?: 'routingPolicy';
+  _failback?: 'failback';
+  _failbackHoldDown?: 'failbackHoldDown';
 }

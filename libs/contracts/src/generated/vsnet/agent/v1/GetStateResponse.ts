@@ -63,6 +63,15 @@ export interface GetStateResponse {
    * what its DHCP client was leased. Empty with the dry-run driver, which runs no client.
    */
   dhcpLeases?: _vsnet_agent_v1_DhcpLease[];
+  /**
+   * The agent withdrew its vsvr addresses (no leader heard for fence-after, or a FENCE_NOW
+   * heartbeat) and waits for a leader's Apply, or a Takeover, to bring vsvrs back.
+   */
+  fenced?: boolean;
+  /**
+   * Vsvrs running in this filer's kernel now (their namespace has a link up), sorted.
+   */
+  activeVsvrs?: string[];
 }
 
 export interface GetStateResponse__Output {
@@ -101,4 +110,13 @@ export interface GetStateResponse__Output {
    * what its DHCP client was leased. Empty with the dry-run driver, which runs no client.
    */
   dhcpLeases: _vsnet_agent_v1_DhcpLease__Output[];
+  /**
+   * The agent withdrew its vsvr addresses (no leader heard for fence-after, or a FENCE_NOW
+   * heartbeat) and waits for a leader's Apply, or a Takeover, to bring vsvrs back.
+   */
+  fenced: boolean;
+  /**
+   * Vsvrs running in this filer's kernel now (their namespace has a link up), sorted.
+   */
+  activeVsvrs: string[];
 }
