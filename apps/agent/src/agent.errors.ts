@@ -17,7 +17,9 @@ export type AgentErrorCode =
   /** The agent is stopping and takes no new apply. */
   | 'shutting-down'
   /** The caller gave up before the apply started. */
-  | 'cancelled';
+  | 'cancelled'
+  /** A Takeover names a vsvr the agent's spec does not carry. */
+  | 'not-found';
 
 /** A refusal or failure with one clear line; `outcome` is what an apply that ran did. */
 export class AgentError extends Error {

@@ -1,6 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import * as grpc from '@grpc/grpc-js';
-import type { AgentClient, ApplyRequest, ApplyResponse__Output } from '@vsnet/contracts';
+import type {
+  AgentClient,
+  ApplyRequest,
+  ApplyResponse__Output,
+  GetStateResponse__Output,
+  LeadRequest,
+  LeadResponse__Output,
+  TakeoverRequest,
+  TakeoverResponse__Output,
+} from '@vsnet/contracts';
 import { agentGrpc, nodeSpecToWire } from '@vsnet/contracts';
 import { createDryRunDriver } from '@vsnet/dataplane';
 import type { NodeSpec } from '@vsnet/model';
@@ -17,6 +26,7 @@ import type { RunningAgent } from './agent.js';
 import type { AgentConfig } from './config.js';
 import { Logger } from './logger.js';
 import { tempStateDir } from './testing/agent-fixture.js';
+import { FakeHeartbeats } from './testing/fake-heartbeats.js';
 import { faultyDriver } from './testing/faulty-driver.js';
 import type { Faults } from './testing/faulty-driver.js';
 
@@ -45,6 +55,28 @@ function apply(client: AgentClient, request: ApplyRequest): Promise<ApplyRespons
   );
 }
 
+/** The callback of a unary call that settles a promise. */
+function settle<T>(
+  resolve: (value: T) => void,
+  reject: (err: unknown) => void,
+): (err: grpc.ServiceError | null, value?: T) => void {
+  return (err, value) =>
+    err ? reject(err) : value === undefined ? reject(new Error('no answer')) : resolve(value);
+}
+
+const deadline = (): grpc.CallOptions => ({ deadline: Date.now() + 20_000 });
+const lead = (client: AgentClient, request: LeadRequest): Promise<LeadResponse__Output> =>
+  new Promise((resolve, reject) => client.Lead(request, deadline(), settle(resolve, reject)));
+const takeover = (
+  client: AgentClient,
+  request: TakeoverRequest,
+): Promise<TakeoverResponse__Output> =>
+  new Promise((resolve, reject) => client.Takeover(request, deadline(), settle(resolve, reject)));
+const getState = (client: AgentClient): Promise<GetStateResponse__Output> =>
+  new Promise((resolve, reject) => client.GetState({}, deadline(), settle(resolve, reject)));
+
+const KEY = Buffer.alloc(32, 7);
+
 async function failure(p: Promise<unknown>): Promise<grpc.ServiceError> {
   try {
     await p;
@@ -58,6 +90,7 @@ describe('Agent service over gRPC, in process', () => {
   let dir: ReturnType<typeof tempStateDir>;
   let agent: RunningAgent;
   let client: AgentClient;
+  let heartbeats: FakeHeartbeats;
   const faults: Faults = {};
 
   beforeEach(async () => {
@@ -72,8 +105,10 @@ describe('Agent service over gRPC, in process', () => {
       namespacePrefix: '',
       commandTimeoutMs: 5_000,
     };
+    heartbeats = new FakeHeartbeats();
     agent = await startAgent(config, new Logger(() => undefined), {
       driver: faultyDriver(createDryRunDriver(), faults),
+      heartbeats: heartbeats.factory,
     });
     client = new Agent(agent.address, grpc.credentials.createInsecure());
   });
@@ -141,4 +176,86 @@ describe('Agent service over gRPC, in process', () => {
     expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
     expect(err.details).toMatch(/^spec\.vsvrs\[0\]\.name is "a\\nnetns exec x \/bin\/sh"; /);
   });
+
+  it('answers a Lead with the filer, what runs there and the heartbeat port, and hands the key on', async () => {
+    await apply(client, { spec: nodeSpecToWire(SPEC), generation: 3, epoch: 1 });
+    const answer = await lead(client, {
+      epoch: 2,
+      heartbeatKey: KEY,
+      leaseMs: 1_000,
+      fenceAfterMs: 0,
+      heartbeatIntervalMs: 20,
+    });
+    expect(answer).toEqual({
+      filer: 'filer1',
+      generation: '3',
+      specHash: SPEC.hash,
+      fenced: false,
+      activeVsvrs: SPEC.vsvrs
+        .filter((v) => v.active)
+        .map((v) => v.name)
+        .sort(),
+      heartbeatPort: heartbeats.port,
+    });
+    // The responder got the key, the epoch and fence-after (twice the lease when not given).
+    const merged = heartbeats.merged();
+    expect(merged.lead?.epoch).toBe(2n);
+    expect(Buffer.from(merged.lead?.key ?? [])).toEqual(KEY);
+    expect(merged.fenceAfterMs).toBe(2_000);
+    // An older leader is refused as an Apply of its epoch would be.
+    const old = await failure(
+      lead(client, { epoch: 1, heartbeatKey: KEY, leaseMs: 1_000, heartbeatIntervalMs: 20 }),
+    );
+    expect(old.code).toBe(grpc.status.FAILED_PRECONDITION);
+    expect(old.metadata.get(REASON_TRAILER)).toEqual(['FENCED']);
+    const shortKey = await failure(lead(client, { epoch: 3, heartbeatKey: Buffer.alloc(8) }));
+    expect(shortKey.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(shortKey.details).toBe('heartbeat_key has 8 bytes; send a fresh random key of 32 bytes');
+  });
+
+  it('takes over a standby vsvr, and withdraws every vsvr when the responder says to fence', async () => {
+    await apply(client, { spec: nodeSpecToWire(SPEC), generation: 3, epoch: 1 });
+    const standby = SPEC.vsvrs.find((v) => !v.active)?.name ?? '';
+    expect(standby).toBe('eng');
+    const missing = await failure(takeover(client, { epoch: 1, activate: ['nosuch'] }));
+    expect(missing.code).toBe(grpc.status.NOT_FOUND);
+    expect(missing.details).toMatch(/^nosuch is not in this filer's spec \(generation 3\)/);
+
+    const hostile = await failure(takeover(client, { epoch: 1, activate: ['a;b'] }));
+    expect(hostile.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(hostile.details).toBe('activate names "a;b", which is not a vsvr name');
+
+    const taken = await takeover(client, { epoch: 1, activate: [standby] });
+    expect(taken.activeVsvrs).toContain(standby);
+    expect(taken.plumbedMs).toBeGreaterThan(0);
+    expect(taken.announcedMs).toBe(taken.plumbedMs);
+    expect(taken.items.some((i) => i.item.includes('vs-eng'))).toBe(true);
+    const running = await getState(client);
+    expect({ fenced: running.fenced, active: running.activeVsvrs }).toEqual({
+      fenced: false,
+      active: [...taken.activeVsvrs],
+    });
+
+    heartbeats.signal({ kind: 'fence', silentMs: 2_500 });
+    await expectEventuallyFenced(client);
+    const fenced = await getState(client);
+    expect(fenced.activeVsvrs).toEqual([]);
+    expect(fenced.addresses.filter((a) => a.namespace.startsWith('vs-'))).toEqual([]);
+    // Filer-owned addresses stay.
+    expect(fenced.addresses.filter((a) => a.namespace === '').length).toBeGreaterThan(0);
+    // The responder learnt it, for its pongs.
+    expect(heartbeats.merged().status?.fenced).toBe(true);
+  });
 });
+
+/** Fenced, and the withdrawal done: `fenced` is reported as soon as the fence starts. */
+async function expectEventuallyFenced(client: AgentClient): Promise<void> {
+  for (let i = 0; i < 250; i++) {
+    const state = await getState(client);
+    if (state.fenced && state.activeVsvrs.length === 0) {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error('the agent did not fence');
+}

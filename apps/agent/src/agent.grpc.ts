@@ -1,23 +1,34 @@
 import * as grpc from '@grpc/grpc-js';
+import { performance } from 'node:perf_hooks';
 import type {
   AgentHandlers,
   ApplyRequest__Output,
   ApplyResponse,
+  LeadRequest__Output,
+  TakeoverRequest__Output,
   WatchRequest__Output,
   WatchResponse,
 } from '@vsnet/contracts';
 import { WireError, nodeSpecFromWire, uint64FromWire } from '@vsnet/contracts';
+import { OBJECT_NAME_PATTERN } from '@vsnet/model';
 import type { AgentEvents } from './agent-events.js';
 import { AgentError } from './agent.errors.js';
 import type { AgentErrorCode } from './agent.errors.js';
-import { applyResponseToWire, stateToWire, watchMessageToWire } from './agent.mapper.js';
-import type { ApplyCommand, ApplyOutcome } from './apply.types.js';
+import {
+  applyResponseToWire,
+  leadResponseToWire,
+  stateToWire,
+  takeoverResponseToWire,
+  watchMessageToWire,
+} from './agent.mapper.js';
+import type { ApplyCommand, ApplyOutcome, TakeoverCommand } from './apply.types.js';
 import {
   DEFAULT_HEARTBEAT_INTERVAL_MS,
   MAX_HEARTBEAT_INTERVAL_MS,
   MIN_HEARTBEAT_INTERVAL_MS,
   WatchSession,
 } from './heartbeat.js';
+import type { LeadCommand, LeadershipService } from './leadership.service.js';
 import type { Logger } from './logger.js';
 import { errorMessage } from './logger.js';
 import type { ReconcilerService } from './reconciler.service.js';
@@ -86,6 +97,8 @@ function statusOf(code: AgentErrorCode): grpc.status {
       return grpc.status.UNAVAILABLE;
     case 'cancelled':
       return grpc.status.CANCELLED;
+    case 'not-found':
+      return grpc.status.NOT_FOUND;
   }
 }
 
@@ -105,12 +118,50 @@ export function applyCommandFromWire(request: ApplyRequest__Output): Omit<ApplyC
   return { spec, generation, epoch: uint64FromWire(request.epoch), dryRun: request.dryRun };
 }
 
+/** Validates a LeadRequest and maps it to the domain; throws WireError naming the bad field. */
+export function leadCommandFromWire(request: LeadRequest__Output): LeadCommand {
+  return {
+    epoch: uint64FromWire(request.epoch),
+    key: new Uint8Array(request.heartbeatKey),
+    leaseMs: request.leaseMs,
+    fenceAfterMs: request.fenceAfterMs,
+    heartbeatIntervalMs: request.heartbeatIntervalMs,
+  };
+}
+
+/** Validates a TakeoverRequest; `arrivedAt` is when it arrived (performance.now()). */
+export function takeoverCommandFromWire(
+  request: TakeoverRequest__Output,
+  arrivedAt: number,
+): TakeoverCommand {
+  for (const [field, names] of [
+    ['activate', request.activate],
+    ['deactivate', request.deactivate],
+  ] as const) {
+    const bad = names.find((n) => !OBJECT_NAME_PATTERN.test(n));
+    if (bad !== undefined) {
+      throw new WireError(field, `${field} names "${bad}", which is not a vsvr name`);
+    }
+    if (new Set(names).size !== names.length) {
+      throw new WireError(field, `${field} names a vsvr twice; name each once`);
+    }
+  }
+  return {
+    epoch: uint64FromWire(request.epoch),
+    activate: request.activate,
+    deactivate: request.deactivate,
+    arrivedAt,
+  };
+}
+
 /**
- * The Agent service's transport: each handler validates, calls the reconciler, and maps the
- * answer or the error (one line, one status code) back to the wire.
+ * The Agent service's transport: each handler validates, calls the reconciler (or the
+ * leadership service), and maps the answer or the error (one line, one status code) back to
+ * the wire.
  */
 export function agentHandlers(
   reconciler: ReconcilerService,
+  leadership: Pick<LeadershipService, 'lead'>,
   events: AgentEvents,
   watches: WatchStreams,
   serializeApplyResponse: (response: ApplyResponse) => Buffer,
@@ -197,6 +248,35 @@ export function agentHandlers(
       call.once('close', finish);
       call.once('error', finish);
       session.start(reconciler.standingEvents());
+    },
+
+    Lead(call, callback) {
+      let command: LeadCommand;
+      try {
+        command = leadCommandFromWire(call.request);
+      } catch (err) {
+        callback(toStatus(err, 'Lead'));
+        return;
+      }
+      leadership.lead(command).then(
+        (outcome) => callback(null, leadResponseToWire(outcome)),
+        (err: unknown) => callback(toStatus(err, 'Lead')),
+      );
+    },
+
+    Takeover(call, callback) {
+      const arrivedAt = performance.now();
+      let command: TakeoverCommand;
+      try {
+        command = takeoverCommandFromWire(call.request, arrivedAt);
+      } catch (err) {
+        callback(toStatus(err, 'Takeover'));
+        return;
+      }
+      reconciler.takeover(command).then(
+        (outcome) => callback(null, takeoverResponseToWire(outcome)),
+        (err: unknown) => callback(toStatus(err, 'Takeover')),
+      );
     },
   };
 }

@@ -7,15 +7,18 @@ import type {
   GetStateResponse,
   Heartbeat as HeartbeatMessage,
   ItemOutcome,
+  LeadResponse,
+  TakeoverResponse,
   VsvrCounters as VsvrCountersMessage,
   WatchResponse,
 } from '@vsnet/contracts';
 import { uint64ToWire } from '@vsnet/contracts';
 import type { ItemStatus, VsvrCounters } from '@vsnet/dataplane';
 import type { AgentEventKind } from './agent-events.js';
-import type { ApplyOutcome } from './apply.types.js';
+import type { ApplyOutcome, TakeoverOutcome } from './apply.types.js';
 import type { DhcpLeaseStatus } from './dhcp/dhcp-addresses.js';
 import type { WatchMessage } from './heartbeat.js';
+import type { LeadOutcome } from './leadership.service.js';
 import type { AgentState } from './reconciler.service.js';
 
 // Agent results → agent API messages: each domain object is mapped here, once (STYLE.md 8).
@@ -34,21 +37,46 @@ const EVENT_KINDS: Readonly<Record<AgentEventKind, EventKind>> = {
   'cache-restored': 'EVENT_KIND_CACHE_RESTORED',
 };
 
+function itemsToWire(items: ApplyOutcome['items']): ApplyResponse['items'] {
+  return items.map((i) => ({
+    item: i.item,
+    status: ITEM_OUTCOMES[i.status],
+    ...(i.detail === undefined ? {} : { detail: i.detail }),
+  }));
+}
+
 export function applyResponseToWire(outcome: ApplyOutcome): ApplyResponse {
   return {
     changed: outcome.changed,
     generation: uint64ToWire(outcome.generation),
-    items: outcome.items.map((i) => ({
-      item: i.item,
-      status: ITEM_OUTCOMES[i.status],
-      ...(i.detail === undefined ? {} : { detail: i.detail }),
-    })),
+    items: itemsToWire(outcome.items),
     drift: outcome.drift.map((d) => ({ item: d.item, expected: d.expected, actual: d.actual })),
     plan: outcome.plan.operations.map((o) => ({
       item: o.item,
       namespace: o.namespace,
       description: o.description,
     })),
+  };
+}
+
+export function leadResponseToWire(outcome: LeadOutcome): LeadResponse {
+  const { status } = outcome;
+  return {
+    filer: status.filer,
+    generation: uint64ToWire(status.generation),
+    specHash: status.specHash,
+    fenced: status.fenced,
+    activeVsvrs: [...status.activeVsvrs],
+    heartbeatPort: outcome.heartbeatPort,
+  };
+}
+
+export function takeoverResponseToWire(outcome: TakeoverOutcome): TakeoverResponse {
+  return {
+    plumbedMs: outcome.plumbedMs,
+    announcedMs: outcome.announcedMs,
+    items: itemsToWire(outcome.items),
+    activeVsvrs: [...outcome.activeVsvrs],
   };
 }
 
@@ -96,6 +124,8 @@ export function stateToWire(state: AgentState): GetStateResponse {
     epoch: uint64ToWire(state.epoch),
     restoredFromCache: state.restoredFromCache,
     dhcpLeases: state.dhcpLeases.map(leaseToWire),
+    fenced: state.fenced,
+    activeVsvrs: [...state.runningVsvrs],
   };
 }
 

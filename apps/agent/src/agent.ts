@@ -11,7 +11,10 @@ import { startAgentDhcp } from './dhcp/agent-dhcp.js';
 import { DhcpServerService } from './dhcp-server/dhcp-server.service.js';
 import { createDriver } from './driver-factory.js';
 import { FencingStore } from './fencing-store.js';
+import { startHeartbeatThread } from './heartbeat-thread.js';
+import type { Heartbeats, HeartbeatsFactory } from './heartbeat-thread.js';
 import { FilerJoiner, grpcJoinCall } from './join.js';
+import { LeadershipService } from './leadership.service.js';
 import type { JoinCall, JoinTiming } from './join.js';
 import type { Logger } from './logger.js';
 import { ReconcilerService } from './reconciler.service.js';
@@ -26,12 +29,16 @@ export interface AgentEdges {
   readonly joinTiming?: JoinTiming;
   /** Aborts a start that waits (the DHCP bootstrap) when the agent is told to stop meanwhile. */
   readonly startSignal?: AbortSignal;
+  /** Starts the heartbeat responder (default: its worker thread, from the build). */
+  readonly heartbeats?: HeartbeatsFactory;
 }
 
 export interface RunningAgent {
   /** The address the server is bound to (with the real port when 0 was asked for). */
   readonly address: string;
   readonly reconciler: ReconcilerService;
+  /** UDP port heartbeats are answered on; 0 when there is none (a unix socket listen). */
+  readonly heartbeatPort: number;
   /** Stops taking calls and applies, lets the running apply finish, ends Watch streams. */
   stop(): Promise<void>;
 }
@@ -69,6 +76,7 @@ export async function startAgent(
     logger,
     realKernel ? dhcp.leases : undefined,
     realKernel ? dhcpServer : undefined,
+    config.namespacePrefix,
   );
   logger.info('starting', {
     driver: driver.kind,
@@ -81,9 +89,10 @@ export async function startAgent(
   const definition = loadAgentPackageDefinition();
   const watches = new WatchStreams();
   const serialize = agentGrpc(definition).Agent.service.Apply.responseSerialize;
+  const leadership = new LeadershipService(fencing, reconciler, logger);
   const server = new AgentServer(
     definition,
-    agentHandlers(reconciler, events, watches, serialize, logger),
+    agentHandlers(reconciler, leadership, events, watches, serialize, logger),
   );
   const address = await server.listen(
     config.listen,
@@ -91,7 +100,19 @@ export async function startAgent(
       ? undefined
       : tlsServerCredentials(config.tls.identity, config.tls.clientCa),
   );
-  logger.info('listening', { address, tls: tlsMode(config) });
+  let heartbeats: Heartbeats | undefined;
+  try {
+    heartbeats = await startHeartbeats(config, address, fencing, reconciler, logger, edges);
+  } catch (err) {
+    await server.shutdown(0);
+    throw err;
+  }
+  leadership.attach(heartbeats);
+  logger.info('listening', {
+    address,
+    heartbeatPort: heartbeats?.port ?? 0,
+    tls: tlsMode(config),
+  });
   const joining = startJoining({ ...config, filer: dhcp.filer }, address, driver, logger, edges);
 
   let stopping: Promise<void> | undefined;
@@ -103,6 +124,7 @@ export async function startAgent(
     watches.endAll();
     await joining?.stop();
     await drained;
+    await heartbeats?.close();
     await dhcpServer.stop();
     await dhcp.close();
     await closed;
@@ -111,8 +133,38 @@ export async function startAgent(
   return {
     address,
     reconciler,
+    heartbeatPort: heartbeats?.port ?? 0,
     stop: () => (stopping ??= stop()),
   };
+}
+
+/**
+ * The heartbeat responder on the listen host, at VSNET_AGENT_HEARTBEAT_PORT or else the port
+ * number the gRPC server bound; none for a unix socket (logged: such an agent never fences).
+ */
+async function startHeartbeats(
+  config: AgentConfig,
+  boundAddress: string,
+  fencing: FencingStore,
+  reconciler: ReconcilerService,
+  logger: Logger,
+  edges: AgentEdges,
+): Promise<Heartbeats | undefined> {
+  if (boundAddress.startsWith('unix:')) {
+    logger.warn(
+      'listening on a unix socket: no UDP heartbeat responder runs, so no leader can watch this agent and it never fences; listen on host:port for failover',
+    );
+    return undefined;
+  }
+  const colon = boundAddress.lastIndexOf(':');
+  const host = boundAddress.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
+  const port = config.heartbeatPort ?? Number(boundAddress.slice(colon + 1));
+  const start = edges.heartbeats ?? startHeartbeatThread;
+  return start(
+    { host, port },
+    LeadershipService.initialUpdate(fencing, reconciler.status()),
+    logger,
+  );
 }
 
 /**

@@ -125,4 +125,47 @@ describe('FencingStore', () => {
       /fencing\.json is not a fencing state written by vsnet-agent/,
     );
   });
+
+  it('remembers the last Lead and what failover changed, across a restart', async () => {
+    const store = await FencingStore.open(dir.path);
+    await store.recordApplied(applied(3n, HASH_A, 1n));
+    const failover = {
+      fenced: true,
+      withheld: ['sales', 'vs_mgmt'],
+      overrides: { generation: 3n, active: { eng: true } },
+    };
+    await Promise.all([store.recordLead(5n, 2_000), store.recordFailover(failover)]);
+    const second = await FencingStore.open(dir.path);
+    expect(second.state).toEqual({ highestEpoch: 5n, lastGeneration: 3n, specHash: HASH_A });
+    expect(second.fenceAfterMs).toBe(2_000);
+    expect(second.failover).toEqual(failover);
+    expect(second.cached?.generation).toBe(3n);
+    expect(refusal(() => second.admitEpoch(4n)).code).toBe('fenced');
+  });
+
+  it('fences an older epoch as soon as a Lead is admitted, before its write is done', async () => {
+    const store = await FencingStore.open(dir.path);
+    const writing = store.recordLead(6n, 3_000);
+    expect(refusal(() => store.admit(1n, 5n, HASH_A)).code).toBe('fenced');
+    await writing;
+  });
+
+  it('reads a record written before failover, and refuses a damaged failover part', async () => {
+    const path = join(dir.path, AGENT_STATE_FILE);
+    const legacy = { version: 2, highestEpoch: '2', lastGeneration: '1', specHash: HASH_A };
+    writeFileSync(path, JSON.stringify(legacy));
+    const store = await FencingStore.open(dir.path);
+    expect({ fenceAfterMs: store.fenceAfterMs, failover: store.failover }).toEqual({
+      fenceAfterMs: undefined,
+      failover: undefined,
+    });
+    writeFileSync(path, JSON.stringify({ ...legacy, failover: { fenced: 'yes', withheld: [] } }));
+    await expect(FencingStore.open(dir.path)).rejects.toThrow(
+      /is not an agent state written by vsnet-agent \(its failover part is not fenced, withheld and overrides\)/,
+    );
+    writeFileSync(path, JSON.stringify({ ...legacy, fenceAfterMs: -1 }));
+    await expect(FencingStore.open(dir.path)).rejects.toThrow(
+      /\(its fenceAfterMs is not a positive whole number\)/,
+    );
+  });
 });

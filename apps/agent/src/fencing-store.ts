@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import { AgentError } from './agent.errors.js';
 import { AtomicFile, NODE_FILE_SYSTEM } from './atomic-file.js';
 import type { AtomicFileSystem } from './atomic-file.js';
+import { failoverRecordFromJson, failoverRecordToJson } from './failover-state.js';
+import type { FailoverRecord } from './failover-state.js';
 import type { CachedSpec } from './spec-cache.js';
 import {
   SPEC_CACHE_FILE,
@@ -20,6 +22,17 @@ export interface FencingState {
   readonly specHash: string;
 }
 
+/**
+ * What a record keeps beside fencing and the cache (all optional in the file, so a record of an
+ * agent from before failover reads, and that agent reads ours).
+ */
+interface Extras {
+  /** Fence-after of the last Lead; unset: no leader ever led this agent. */
+  readonly fenceAfterMs?: number;
+  /** What failover changed about which vsvrs run here (failover-state.ts). */
+  readonly failover?: FailoverRecord;
+}
+
 /** The record of fencing and the cached spec (version 2). */
 export const AGENT_STATE_FILE = 'agent-state.json';
 /** Where version 1 kept fencing alone; read once to migrate. */
@@ -36,11 +49,19 @@ const DECIMAL = /^\d+$/;
  * cache can never be behind or ahead of the fencing that admitted it.
  */
 export class FencingStore {
+  /** Writes run one at a time, each from the record the one before it left. */
+  private writing: Promise<unknown> = Promise.resolve();
+  /** Highest epoch admitted, written or not yet: a write in flight already fences. */
+  private epochFloor: bigint;
+
   private constructor(
     private readonly file: AtomicFile,
     private current: FencingState,
     private cache: CachedSpec | undefined,
-  ) {}
+    private extras: Extras = {},
+  ) {
+    this.epochFloor = current.highestEpoch;
+  }
 
   /**
    * Loads the record from the state folder, or migrates version 1's `fencing.json` and
@@ -54,8 +75,8 @@ export class FencingStore {
     const file = new AtomicFile(join(stateDir, AGENT_STATE_FILE), files);
     const text = await file.read();
     if (text !== undefined) {
-      const { state, cached } = parseRecord(text, file.path);
-      return new FencingStore(file, state, cached);
+      const { state, cached, extras } = parseRecord(text, file.path);
+      return new FencingStore(file, state, cached, extras);
     }
     const legacyFencing = new AtomicFile(join(stateDir, FENCING_FILE), files);
     const legacyCache = new AtomicFile(join(stateDir, SPEC_CACHE_FILE), files);
@@ -69,7 +90,7 @@ export class FencingStore {
     if (fencingText !== undefined || cacheText !== undefined) {
       // The record is durable before the old files go: a crash in between leaves the record,
       // which wins over them at the next start.
-      await store.save(store.current, store.cache);
+      await store.save(() => ({ state: store.current, cached: store.cache }));
       await files.rm(legacyFencing.path, { force: true });
       await files.rm(legacyCache.path, { force: true });
     }
@@ -90,19 +111,36 @@ export class FencingStore {
     return this.cache;
   }
 
+  /** Fence-after of the last Lead (ms), undefined when no leader ever led this agent. */
+  get fenceAfterMs(): number | undefined {
+    return this.extras.fenceAfterMs;
+  }
+
+  /** What failover changed, as last recorded. */
+  get failover(): FailoverRecord | undefined {
+    return this.extras.failover;
+  }
+
+  /** Throws an {@link AgentError} (`fenced`) when `epoch` is older than one already admitted. */
+  admitEpoch(epoch: bigint): void {
+    const highest =
+      this.epochFloor > this.current.highestEpoch ? this.epochFloor : this.current.highestEpoch;
+    if (epoch < highest) {
+      throw new AgentError(
+        'fenced',
+        `fenced: epoch ${epoch} is older than epoch ${highest} already seen; a newer control leader has taken over`,
+      );
+    }
+  }
+
   /**
    * Throws an {@link AgentError} when a command with this generation, epoch and spec hash must
    * be refused. The same generation with the same hash is admitted: the apply converges the
    * kernel again, which changes nothing when it already matches.
    */
   admit(generation: bigint, epoch: bigint, specHash: string): void {
-    const { highestEpoch, lastGeneration } = this.current;
-    if (epoch < highestEpoch) {
-      throw new AgentError(
-        'fenced',
-        `fenced: epoch ${epoch} is older than epoch ${highestEpoch} already seen; a newer control leader has taken over`,
-      );
-    }
+    this.admitEpoch(epoch);
+    const { lastGeneration } = this.current;
     if (generation < lastGeneration) {
       throw new AgentError(
         'stale-generation',
@@ -119,45 +157,111 @@ export class FencingStore {
 
   /** Remembers a higher epoch (durably) before the command that carried it acts. */
   async recordEpoch(epoch: bigint): Promise<void> {
+    this.raiseFloor(epoch);
     if (epoch > this.current.highestEpoch) {
-      await this.save({ ...this.current, highestEpoch: epoch }, this.cache);
+      await this.save(({ state, cached }) => ({
+        state: { ...state, highestEpoch: max(state.highestEpoch, epoch) },
+        cached,
+      }));
     }
+  }
+
+  /** Remembers a leader's Lead: its epoch (when higher) and the fence-after it set. */
+  async recordLead(epoch: bigint, fenceAfterMs: number): Promise<void> {
+    this.raiseFloor(epoch);
+    if (epoch > this.current.highestEpoch || fenceAfterMs !== this.extras.fenceAfterMs) {
+      await this.save(({ state, cached }) => ({
+        state: { ...state, highestEpoch: max(state.highestEpoch, epoch) },
+        cached,
+        fenceAfterMs,
+      }));
+    }
+  }
+
+  /** Remembers what failover changed about which vsvrs run here. */
+  async recordFailover(failover: FailoverRecord): Promise<void> {
+    await this.save(({ state, cached }) => ({ state, cached, failover }));
   }
 
   /**
    * Remembers a successful apply and caches its spec, in one durable write; the epoch it
-   * carried is remembered too when higher.
+   * carried is remembered too when higher, and so is what failover left in place after it.
    */
-  async recordApplied(applied: CachedSpec): Promise<void> {
-    const { highestEpoch } = this.current;
-    await this.save(
-      {
-        highestEpoch: applied.epoch > highestEpoch ? applied.epoch : highestEpoch,
+  async recordApplied(applied: CachedSpec, failover?: FailoverRecord): Promise<void> {
+    await this.save(({ state }) => ({
+      state: {
+        highestEpoch: max(state.highestEpoch, applied.epoch),
         lastGeneration: applied.generation,
         specHash: applied.spec.hash,
       },
-      applied,
-    );
+      cached: applied,
+      ...(failover !== undefined ? { failover } : {}),
+    }));
   }
 
-  private async save(next: FencingState, cached: CachedSpec | undefined): Promise<void> {
-    const record = {
-      version: 2,
-      highestEpoch: next.highestEpoch.toString(),
-      lastGeneration: next.lastGeneration.toString(),
-      specHash: next.specHash,
-      ...(cached === undefined ? {} : { cached: cachedSpecToJson(cached) }),
-    };
-    await this.file.write(`${JSON.stringify(record, null, 2)}\n`);
-    this.current = next;
-    this.cache = cached;
+  private raiseFloor(epoch: bigint): void {
+    this.epochFloor = max(this.epochFloor, epoch);
   }
+
+  /**
+   * Writes the record `change` makes of the current one (fencing, cache, and the extras it
+   * does not name kept), after the writes before it; it counts once it is durable.
+   */
+  private save(
+    change: (now: { state: FencingState; cached: CachedSpec | undefined }) => {
+      state: FencingState;
+      cached: CachedSpec | undefined;
+    } & Extras,
+  ): Promise<void> {
+    const write = async (): Promise<void> => {
+      const { state: next, cached, ...named } = change({ state: this.current, cached: this.cache });
+      const extras: Extras = { ...this.extras, ...named };
+      const record = {
+        version: 2,
+        highestEpoch: next.highestEpoch.toString(),
+        lastGeneration: next.lastGeneration.toString(),
+        specHash: next.specHash,
+        ...(cached === undefined ? {} : { cached: cachedSpecToJson(cached) }),
+        ...(extras.fenceAfterMs === undefined ? {} : { fenceAfterMs: extras.fenceAfterMs }),
+        ...(extras.failover === undefined
+          ? {}
+          : { failover: failoverRecordToJson(extras.failover) }),
+      };
+      await this.file.write(`${JSON.stringify(record, null, 2)}\n`);
+      this.current = next;
+      this.cache = cached;
+      this.extras = extras;
+    };
+    const run = this.writing.then(write, write);
+    this.writing = run.catch(() => undefined);
+    return run;
+  }
+}
+
+function max(a: bigint, b: bigint): bigint {
+  return a > b ? a : b;
+}
+
+/** The optional parts of a record; a damaged one refuses the start, as the rest does. */
+function extrasOf(data: object, invalid: (why: string) => Error): Extras {
+  const extras: { fenceAfterMs?: number; failover?: FailoverRecord } = {};
+  if ('fenceAfterMs' in data) {
+    const ms = data.fenceAfterMs;
+    if (typeof ms !== 'number' || !Number.isSafeInteger(ms) || ms <= 0) {
+      throw invalid('its fenceAfterMs is not a positive whole number');
+    }
+    extras.fenceAfterMs = ms;
+  }
+  if ('failover' in data) {
+    extras.failover = failoverRecordFromJson(data.failover, invalid);
+  }
+  return extras;
 }
 
 function parseRecord(
   text: string,
   path: string,
-): { state: FencingState; cached: CachedSpec | undefined } {
+): { state: FencingState; cached: CachedSpec | undefined; extras: Extras } {
   const invalid = (why: string): Error =>
     // Starting with fencing forgotten could let a deposed leader act: refuse to start instead.
     new Error(
@@ -177,7 +281,7 @@ function parseRecord(
     throw invalid('it lacks highestEpoch, lastGeneration or specHash');
   }
   const cached = 'cached' in data ? cachedSpecFromJson(data.cached, invalid) : undefined;
-  return { state, cached };
+  return { state, cached, extras: extrasOf(data, invalid) };
 }
 
 /** A version-1 `fencing.json`. */

@@ -12,6 +12,14 @@ function command(spec: NodeSpec, generation: bigint, epoch = 1n, dryRun = false)
   return { spec, generation, epoch, dryRun };
 }
 
+/** The vsvrs a spec runs on its filer, sorted. */
+function active(spec: NodeSpec): string[] {
+  return spec.vsvrs
+    .filter((v) => v.active)
+    .map((v) => v.name)
+    .sort();
+}
+
 async function refusal(p: Promise<unknown>): Promise<AgentError> {
   try {
     await p;
@@ -166,17 +174,22 @@ describe('ReconcilerService', () => {
     );
     expect(after.reconciler.standingEvents().map((e) => e.kind)).toEqual(['cache-restored']);
 
-    // A new kernel (a rebooted filer) is rebuilt from the cache.
+    // A new kernel (a rebooted filer) is rebuilt from the cache, every vsvr a standby copy:
+    // one may have failed over meanwhile, so none comes up before the leader says so.
     const rebooted = await reconcilerFixture(dir.path, 'filer1', createDryRunDriver());
     await rebooted.reconciler.restoreFromCache();
     expect(rebooted.logs).toContainEqual(
       expect.objectContaining({ msg: 'restored cached spec generation 4', changed: true }),
     );
-    // Control re-sends the same generation: accepted, nothing to do, no longer "restored".
+    expect(rebooted.reconciler.status().activeVsvrs).toEqual([]);
+    // The leader re-sends the same generation: accepted and applied, no longer "restored".
     await expect(rebooted.reconciler.apply(command(spec, 4n, 2n))).resolves.toMatchObject({
-      changed: false,
+      changed: true,
     });
-    expect(rebooted.reconciler.status().restoredFromCache).toBe(false);
+    expect(rebooted.reconciler.status()).toMatchObject({
+      restoredFromCache: false,
+      activeVsvrs: active(spec),
+    });
   });
 
   it('starts without a cache and refuses the cache of another filer', async () => {

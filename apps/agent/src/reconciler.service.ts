@@ -1,14 +1,25 @@
-import type { DataplaneDriver, ItemStatus, ObservedState, VsvrCounters } from '@vsnet/dataplane';
+import type { DataplaneDriver, ObservedState, VsvrCounters } from '@vsnet/dataplane';
 import type { NodeSpec } from '@vsnet/model';
 import type { AgentEvent, AgentEventKind, AgentEvents } from './agent-events.js';
 import type { DhcpLeaseStatus } from './dhcp/dhcp-addresses.js';
 import { AgentError } from './agent.errors.js';
-import type { ApplyCommand, ApplyOutcome } from './apply.types.js';
+import type {
+  ApplyCommand,
+  ApplyOutcome,
+  TakeoverCommand,
+  TakeoverOutcome,
+} from './apply.types.js';
+import type { AddressLeases, Convergence } from './converger.js';
+import { Converger } from './converger.js';
+import { runningVsvrs, vsvrScope } from './failover-plan.js';
+import { FailoverState } from './failover-state.js';
 import type { FencingStore } from './fencing-store.js';
 import type { NodeServices } from './dhcp-server/dhcp-server.service.js';
 import type { Logger } from './logger.js';
 import { errorMessage } from './logger.js';
 import type { SpecCache } from './spec-cache.js';
+import type { TakenOver } from './takeover.js';
+import { settleTakeover, takeOver } from './takeover.js';
 
 /** What the agent last applied and how it started. */
 export interface AgentStatus {
@@ -19,37 +30,19 @@ export interface AgentStatus {
   readonly specHash: string;
   /** True while the running spec is the one restored from the cache at start-up. */
   readonly restoredFromCache: boolean;
+  /** The agent withdrew its vsvr addresses (no leader heard, or told to) and awaits an Apply. */
+  readonly fenced: boolean;
+  /** The vsvrs the agent runs here (spec, takeovers, fence and start-up adoption), sorted. */
+  readonly activeVsvrs: readonly string[];
 }
 
 export interface AgentState extends AgentStatus {
   readonly observed: ObservedState;
+  /** The vsvrs whose namespace the kernel has with a link up, sorted. */
+  readonly runningVsvrs: readonly string[];
   readonly counters: Readonly<Record<string, VsvrCounters>>;
   /** The running spec's `dhcp` addresses and their leases (none without DHCP clients). */
   readonly dhcpLeases: readonly DhcpLeaseStatus[];
-}
-
-/**
- * How `dhcp` addresses reach the driver (apps/agent/src/dhcp/dhcp-mode.ts). Without it every
- * address is plumbed as the spec gives it.
- */
-export interface AddressLeases {
-  /** The spec to plumb (each `dhcp` address only when its lease equals it) and items about them. */
-  plumbable(spec: NodeSpec): {
-    readonly spec: NodeSpec;
-    readonly items: readonly { item: string; status: ItemStatus; detail?: string }[];
-  };
-  /** Runs the DHCP clients the spec needs, and only those; called once its links exist. */
-  sync(spec: NodeSpec): Promise<void>;
-  /** Calls `listener` whenever a lease appears, changes or goes. */
-  onChange(listener: () => void): void;
-  /** The `dhcp` addresses of the spec last synced, and where each one's lease stands. */
-  leases(): readonly DhcpLeaseStatus[];
-}
-
-interface Convergence {
-  readonly outcome: Omit<ApplyOutcome, 'generation'>;
-  /** One line on what is still wrong, or undefined when the kernel matches the spec. */
-  readonly failure: string | undefined;
 }
 
 /**
@@ -70,6 +63,10 @@ export class ReconcilerService {
   /** The spec the kernel was last moved towards, re-converged when a DHCP lease changes. */
   private current: NodeSpec | undefined;
   private reconvergeQueued = false;
+  /** What failover changed about which vsvrs run here (failover-state.ts). */
+  private failover: FailoverState;
+  private readonly statusListeners: ((status: AgentStatus) => void)[] = [];
+  private readonly converger: Converger;
 
   constructor(
     private readonly filer: string,
@@ -81,8 +78,17 @@ export class ReconcilerService {
     private readonly leases?: AddressLeases,
     /** Processes the spec names beside the kernel state (the internal DHCP server). */
     private readonly services?: NodeServices,
+    /** Put before every vsvr namespace name, as the driver does: failover reads by name. */
+    private readonly namespacePrefix = '',
   ) {
+    this.failover = FailoverState.fromRecord(fencing.failover);
+    this.converger = new Converger(driver, leases, services);
     leases?.onChange(() => this.leasesChanged());
+  }
+
+  /** Calls `listener` with the status after every change of generation, fence or vsvrs. */
+  onStatus(listener: (status: AgentStatus) => void): void {
+    this.statusListeners.push(listener);
   }
 
   /**
@@ -107,6 +113,7 @@ export class ReconcilerService {
     return this.serial(async () => {
       let convergence: Convergence;
       try {
+        await this.adoptKernel(spec, this.fencing.state.lastGeneration);
         convergence = await this.converge(spec);
       } catch (err) {
         // The agent must keep serving: control can only repair the node through it.
@@ -126,10 +133,14 @@ export class ReconcilerService {
       // Only a cache migrated from version 1 (written before its fencing) can be ahead of it.
       const { lastGeneration } = this.fencing.state;
       if (generation > lastGeneration) {
-        await this.fencing.recordApplied(cached);
+        await this.fencing.recordApplied(cached, this.failover.toRecord());
       } else {
         await this.fencing.recordEpoch(epoch);
+        if (!FailoverState.fromRecord(this.fencing.failover).sameAs(this.failover)) {
+          await this.fencing.recordFailover(this.failover.toRecord());
+        }
       }
+      this.notifyStatus();
       this.logger.info(`restored cached spec generation ${generation}`, {
         generation: generation.toString(),
         specHash: spec.hash,
@@ -172,7 +183,7 @@ export class ReconcilerService {
       }
       this.fencing.admit(generation, epoch, spec.hash);
       if (dryRun) {
-        const { outcome } = await this.converge(spec, true);
+        const { outcome } = await this.converge(spec, this.failover.afterApply(generation), true);
         return { ...outcome, generation: this.fencing.state.lastGeneration };
       }
       // A raised epoch is durable before the kernel is touched: after a crash, the deposed
@@ -192,7 +203,110 @@ export class ReconcilerService {
       epoch: highestEpoch,
       specHash,
       restoredFromCache: this.restoredEvent !== undefined,
+      fenced: this.failover.fenced,
+      activeVsvrs: this.failover.activeVsvrs(this.current),
     };
+  }
+
+  /**
+   * Self-fencing (decision 0006): withdraws every vsvr address (their links go down; the
+   * filer's own addresses stay) until the leader's next Apply, or a Takeover, says what runs
+   * here. Queued like an Apply; a fenced agent is not fenced again.
+   */
+  fence(reason: string): Promise<void> {
+    if (this.closing) {
+      return Promise.resolve();
+    }
+    this.queued++;
+    return this.serial(async () => {
+      const spec = this.current;
+      const next = this.failover.fence(spec);
+      if (this.failover.fenced && next.sameAs(this.failover)) {
+        return;
+      }
+      const withdrawn = this.failover.activeVsvrs(spec);
+      this.failover = next;
+      let problem: string;
+      try {
+        // The kernel first, and only the namespaces of the vsvrs that ran: every millisecond
+        // an address stays is one in which two filers may answer for it.
+        let failure: string | undefined;
+        if (spec !== undefined && withdrawn.length > 0) {
+          const names = new Set(withdrawn);
+          const scope = vsvrScope(spec, names, this.namespacePrefix);
+          const effective = next.effective(spec);
+          const applied = await this.converger.applyScoped(effective, names, scope);
+          failure = await this.converger.settle(effective, applied, scope);
+        }
+        problem = failure === undefined ? '' : `; withdrawing left differences: ${failure}`;
+        await this.fencing.recordFailover(next.toRecord());
+      } catch (err) {
+        problem = `; withdrawing failed: ${errorMessage(err)}`;
+      }
+      const line = `fenced: ${reason}; withdrew ${withdrawn.length === 0 ? 'no vsvr' : withdrawn.join(', ')} until the leader's next Apply${problem}`;
+      if (problem === '') {
+        this.logger.warn(line, { withdrawn: withdrawn.join(',') });
+      } else {
+        this.logger.error(line, { withdrawn: withdrawn.join(',') });
+      }
+      this.notifyStatus();
+    });
+  }
+
+  /**
+   * Failover's fast path: runs `activate` here and stops running `deactivate`, planned and
+   * applied for those vsvrs' namespaces alone. Answers as soon as the kernel batch is done;
+   * recording, DHCP clients and services, and the verify follow in the same turn of the queue.
+   */
+  takeover(command: TakeoverCommand): Promise<TakeoverOutcome> {
+    const both = command.activate.filter((n) => command.deactivate.includes(n));
+    if (both.length > 0) {
+      return Promise.reject(
+        new AgentError(
+          'invalid-request',
+          `${both.join(', ')} is both to activate and to deactivate; name each vsvr once`,
+        ),
+      );
+    }
+    if (this.closing) {
+      return Promise.reject(this.shuttingDown());
+    }
+    let answer: (outcome: TakeoverOutcome) => void = () => undefined;
+    let refuse: (err: unknown) => void = () => undefined;
+    const answered = new Promise<TakeoverOutcome>((resolve, reject) => {
+      answer = resolve;
+      refuse = reject;
+    });
+    const host = {
+      fencing: this.fencing,
+      converger: this.converger,
+      namespacePrefix: this.namespacePrefix,
+      logger: this.logger,
+    };
+    this.queued++;
+    void this.serial(async () => {
+      let taken: TakenOver;
+      try {
+        taken = await takeOver(host, command, this.current, this.failover, (next) => {
+          this.failover = next;
+        });
+      } catch (err) {
+        refuse(err);
+        return;
+      }
+      if (taken.failure === undefined) {
+        answer(taken.outcome);
+      } else {
+        refuse(taken.failure);
+      }
+      const problem = await settleTakeover(host, command, taken);
+      if (problem !== undefined) {
+        const generation = this.fencing.state.lastGeneration;
+        this.emit('apply-failed', generation, taken.spec.hash, problem);
+      }
+      this.notifyStatus();
+    });
+    return answered;
   }
 
   /** The kernel as the driver reads it now, the vsvrs' counters, and {@link status}. */
@@ -202,7 +316,16 @@ export class ReconcilerService {
         this.driver.inspect(),
         this.driver.counters(),
       ]);
-      return { ...this.status(), observed, counters, dhcpLeases: this.leases?.leases() ?? [] };
+      const spec = this.current ?? this.fencing.cached?.spec;
+      const running =
+        spec === undefined ? [] : [...runningVsvrs(spec, observed, this.namespacePrefix)].sort();
+      return {
+        ...this.status(),
+        observed,
+        runningVsvrs: running,
+        counters,
+        dhcpLeases: this.leases?.leases() ?? [],
+      };
     } catch (err) {
       throw new AgentError(
         'driver-failed',
@@ -214,6 +337,13 @@ export class ReconcilerService {
   /** Events a new Watch stream starts with: that the node runs on its cached spec, if it does. */
   standingEvents(): AgentEvent[] {
     return this.restoredEvent === undefined ? [] : [this.restoredEvent];
+  }
+
+  /** Resolves once nothing is queued or running (a takeover's work after its answer included). */
+  async idle(): Promise<void> {
+    while (this.queued > 0) {
+      await this.tail.catch(() => undefined);
+    }
   }
 
   /** Refuses new applies, lets the running one finish; the queued ones are refused. */
@@ -263,21 +393,41 @@ export class ReconcilerService {
     generation: bigint,
     epoch: bigint,
   ): Promise<ApplyOutcome> {
-    const { outcome, failure } = await this.converge(spec);
+    // The leader says what runs here: a fence or a start-up hold ends, and takeovers hold
+    // only until a generation newer than the one they were made at.
+    const before = this.failover;
+    const next = before.afterApply(generation);
+    let convergence: Convergence;
+    try {
+      convergence = await this.converge(spec, next);
+    } finally {
+      // The kernel was moved towards it, however far that went.
+      this.failover = next;
+    }
+    const { outcome, failure } = convergence;
+    const failoverChanged = !next.sameAs(before);
+    if (before.fenced) {
+      this.logger.warn(`unfenced: the leader applied generation ${generation} (epoch ${epoch})`);
+    }
     if (failure !== undefined) {
+      if (failoverChanged) {
+        await this.fencing.recordFailover(next.toRecord());
+      }
+      this.notifyStatus();
       const last = this.fencing.state.lastGeneration;
       const message = `generation ${generation} was not applied (the node keeps generation ${last}): ${failure}; the failed items and differences are in the response, and each item's kernel error in the agent log`;
       this.logger.error(message, { generation: generation.toString(), epoch: epoch.toString() });
       this.emit('apply-failed', generation, spec.hash, message);
       throw new AgentError('apply-failed', message, { ...outcome, generation: last });
     }
-    const before = this.fencing.state;
-    const news = before.lastGeneration !== generation || before.specHash !== spec.hash;
-    if (news || this.restoredEvent !== undefined) {
-      // Fencing and the cached spec in one atomic write: neither is ever ahead of the other.
-      await this.fencing.recordApplied({ generation, epoch, spec });
+    const applied = this.fencing.state;
+    const news = applied.lastGeneration !== generation || applied.specHash !== spec.hash;
+    if (news || failoverChanged || this.restoredEvent !== undefined) {
+      // Fencing, failover and the cached spec in one atomic write: none is ever ahead.
+      await this.fencing.recordApplied({ generation, epoch, spec }, next.toRecord());
     }
     this.restoredEvent = undefined;
+    this.notifyStatus();
     this.logger.info(`applied generation ${generation}`, {
       generation: generation.toString(),
       epoch: epoch.toString(),
@@ -296,47 +446,37 @@ export class ReconcilerService {
     return { ...outcome, generation };
   }
 
-  /** inspect → plan → apply → verify. A dry run stops after planning and verifies nothing. */
-  private async converge(spec: NodeSpec, dryRun = false): Promise<Convergence> {
-    try {
-      // `dhcp` addresses are plumbed only as leased (dhcp-mode.ts); the rest as given.
-      const given = this.leases?.plumbable(spec) ?? { spec, items: [] };
-      const observed = await this.driver.inspect();
-      const plan = this.driver.plan(given.spec, observed);
-      if (dryRun) {
-        return {
-          outcome: { changed: plan.operations.length > 0, items: [], drift: [], plan },
-          failure: undefined,
-        };
-      }
-      this.current = spec;
-      const report =
-        plan.operations.length === 0
-          ? { changed: false, items: [] }
-          : await this.driver.apply(plan);
-      // The aliases exist now: their DHCP clients can start (or stop, for addresses gone).
-      await this.leases?.sync(spec);
-      const drift = await this.driver.verify(given.spec);
-      const items = [...report.items, ...given.items];
-      const failed = items.filter((i) => i.status === 'failed');
-      const outcome = { changed: report.changed, items, drift, plan };
-      const failure = describeFailure(failed, drift) ?? (await this.reconcileServices(spec));
-      return { outcome, failure };
-    } catch (err) {
-      throw new AgentError(
-        'driver-failed',
-        `the ${this.driver.kind} driver failed, so the kernel may be partly changed; check the agent log and retry the apply once the cause is fixed (the kernel's own error follows): ${errorMessage(err)}`,
+  /**
+   * At start-up, before the cached spec is converged: run the vsvrs the kernel runs, as it
+   * runs them (failover-state.ts `adopt`), and log what that kept down.
+   */
+  private async adoptKernel(spec: NodeSpec, generation: bigint): Promise<void> {
+    const running = runningVsvrs(spec, await this.converger.observe(), this.namespacePrefix);
+    const next = this.failover.adopt(spec, running, generation);
+    const kept = [...next.withheld].sort();
+    if (kept.length > 0) {
+      this.logger.warn(
+        `kept down ${kept.join(', ')}: active in the cached spec but not running in the kernel (the filer restarted, or they were withdrawn); they wait for the leader's Apply or Takeover`,
       );
     }
+    this.failover = next;
   }
 
-  /** Once the kernel matches: the spec's processes, or one line on why they do not run. */
-  private async reconcileServices(spec: NodeSpec): Promise<string | undefined> {
-    try {
-      await this.services?.reconcile(spec);
-      return undefined;
-    } catch (err) {
-      return errorMessage(err);
+  /**
+   * inspect → plan → apply → verify, of `spec` as `failover` has the kernel hold it. A dry run
+   * stops after planning and verifies nothing.
+   */
+  private converge(spec: NodeSpec, failover = this.failover, dryRun = false): Promise<Convergence> {
+    if (!dryRun) {
+      this.current = spec;
+    }
+    return this.converger.converge(failover.effective(spec), dryRun);
+  }
+
+  private notifyStatus(): void {
+    const status = this.status();
+    for (const listener of this.statusListeners) {
+      listener(status);
     }
   }
 
@@ -366,24 +506,4 @@ export class ReconcilerService {
       'the agent is shutting down; retry against it once it is back',
     );
   }
-}
-
-function describeFailure(
-  failed: readonly { readonly item: string; readonly detail?: string }[],
-  drift: readonly { readonly item: string; readonly expected: string; readonly actual: string }[],
-): string | undefined {
-  const parts: string[] = [];
-  const [firstFailed] = failed;
-  if (firstFailed !== undefined) {
-    parts.push(
-      `${failed.length} item(s) failed (first: ${firstFailed.item}${firstFailed.detail === undefined ? '' : `: ${firstFailed.detail}`})`,
-    );
-  }
-  const [firstDrift] = drift;
-  if (firstDrift !== undefined) {
-    parts.push(
-      `${drift.length} difference(s) remain (first: ${firstDrift.item}: expected ${firstDrift.expected}, found ${firstDrift.actual})`,
-    );
-  }
-  return parts.length === 0 ? undefined : parts.join('; ');
 }

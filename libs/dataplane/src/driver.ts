@@ -7,14 +7,21 @@ import type { NodeSpec } from '@vsnet/model';
  */
 export interface DataplaneDriver {
   readonly kind: 'linux' | 'dry-run';
-  /** Reads every kernel object this node's vsnet manages (and the physical links it uses). */
-  inspect(): Promise<ObservedState>;
+  /**
+   * Reads every kernel object this node's vsnet manages (and the physical links it uses). With
+   * `scope`, only the objects of those namespaces ('' is the filer's), nothing of the others:
+   * a failover reads the one or two namespaces it changes, not the whole node.
+   */
+  inspect(scope?: ReadonlySet<string>): Promise<ObservedState>;
   /** Pure: the ordered operations that make `observed` match `spec`. Empty when it already does. */
   plan(spec: NodeSpec, observed: ObservedState): DataplanePlan;
   /** Carries out a plan in a safe order; reports each item's outcome, never throws for one item. */
   apply(plan: DataplanePlan): Promise<ApplyReport>;
-  /** Reads the kernel again and lists every difference from `spec` (empty: it matches). */
-  verify(spec: NodeSpec): Promise<Drift[]>;
+  /**
+   * Reads the kernel again and lists every difference from `spec` (empty: it matches). With
+   * `scope`, reads and compares only the objects of those namespaces.
+   */
+  verify(spec: NodeSpec, scope?: ReadonlySet<string>): Promise<Drift[]>;
   /**
    * IP, TCP and UDP counters of each vsvr namespace, by vsvr name. Every vsvr namespace has an
    * entry: one whose read failed has empty counter maps and its `error`.

@@ -31,6 +31,8 @@ export {
   VSVR_NAMESPACE_MARK,
 } from './ownership.js';
 export { FILER_NAMESPACE } from './kernel-objects.js';
+export type { NamespaceScope } from './scope.js';
+export { objectNamespace, operationsInScope, stateInScope } from './scope.js';
 export type { OperationOutcome } from './report.js';
 export type { DryRunDriver, DryRunDriverOptions } from './dry-run/dry-run.driver.js';
 export { createDryRunDriver } from './dry-run/dry-run.driver.js';

@@ -1,5 +1,5 @@
 import type { NodeSpec } from '@vsnet/model';
-import type { AddressLeases } from '../reconciler.service.js';
+import type { AddressLeases } from '../converger.js';
 import {
   dhcpClientsFor,
   dhcpLeaseStatuses,

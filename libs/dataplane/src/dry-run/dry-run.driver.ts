@@ -10,6 +10,7 @@ import type {
 } from '../driver.js';
 import { planDataplane } from '../plan.js';
 import { applyReport, driftsOf, type OperationOutcome } from '../report.js';
+import { driftsInScope, stateInScope, type NamespaceScope } from '../scope.js';
 import { VsvrNames } from '../vsvr-names.js';
 import { MemoryKernel } from './memory-kernel.js';
 
@@ -57,8 +58,9 @@ export function createDryRunDriver(options: DryRunDriverOptions = {}): DryRunDri
 
   return {
     kind: 'dry-run',
-    inspect(): Promise<ObservedState> {
-      return Promise.resolve(kernel.snapshot());
+    inspect(scope?: NamespaceScope): Promise<ObservedState> {
+      const state = kernel.snapshot();
+      return Promise.resolve(scope === undefined ? state : stateInScope(state, scope));
     },
     plan(spec: NodeSpec, observed: ObservedState): DataplanePlan {
       learn(spec);
@@ -69,9 +71,14 @@ export function createDryRunDriver(options: DryRunDriverOptions = {}): DryRunDri
       applied.push(...outcomes);
       return Promise.resolve(applyReport(outcomes));
     },
-    verify(spec: NodeSpec): Promise<Drift[]> {
+    verify(spec: NodeSpec, scope?: NamespaceScope): Promise<Drift[]> {
       learn(spec);
-      return Promise.resolve(driftsOf(planDataplane(spec, kernel.snapshot(), { namespacePrefix })));
+      const observed =
+        scope === undefined ? kernel.snapshot() : stateInScope(kernel.snapshot(), scope);
+      const plan = planDataplane(spec, observed, { namespacePrefix });
+      return Promise.resolve(
+        scope === undefined ? driftsOf(plan) : driftsInScope(plan.operations, scope),
+      );
     },
     counters(): Promise<Record<string, VsvrCounters>> {
       const zero = (): VsvrCounters => ({ ip: {}, tcp: {}, udp: {} });

@@ -34,8 +34,9 @@ const NAMESPACES_PER_TIMEOUT = 10;
  * agent's namespace runs the root lines and, for each namespace step, `netns exec NS ip -force
  * -batch <file>`. Forking from `ip` costs a fraction of forking from Node (LAB.md: ~2.6 ms per
  * `ip` process, more from a large Node process), which is what an apply over 100 namespaces
- * is made of. A single namespace step runs directly (`ip -n NS -batch -`), with no files; a
- * step in the agent's own namespace ('') cannot be a batch line and runs on its own.
+ * is made of. Steps that all run in one namespace run directly (`ip -n NS -batch -`, one
+ * process), with no files; a step in the agent's own namespace ('') cannot be a batch line and
+ * runs on its own.
  */
 export async function runSteps(steps: readonly Step[], timeoutMs: number): Promise<StepResult[]> {
   const results: StepResult[] = [];
@@ -65,13 +66,51 @@ async function direct(step: NamespaceStep, timeoutMs: number): Promise<StepResul
   return { failures: batch.failures, ...(batch.fatal !== undefined ? { fatal: batch.fatal } : {}) };
 }
 
+/**
+ * Steps that all run in one namespace (a failover's removals, then its links, addresses and
+ * routes) as one `ip -n NS -batch -`: one process instead of an outer batch, its files and
+ * one `netns exec` per step. Each step gets its own lines' failures back.
+ */
+async function directAll(
+  steps: readonly NamespaceStep[],
+  timeoutMs: number,
+): Promise<StepResult[]> {
+  const [first] = steps;
+  if (first === undefined) {
+    return [];
+  }
+  const merged = await direct({ ...first, lines: steps.flatMap((s) => s.lines) }, timeoutMs);
+  let offset = 0;
+  return steps.map((step) => {
+    const failures = new Map<number, string>();
+    for (const [line, message] of merged.failures) {
+      if (line > offset && line <= offset + step.lines.length) {
+        failures.set(line - offset, message);
+      }
+    }
+    offset += step.lines.length;
+    return { failures, ...(merged.fatal !== undefined ? { fatal: merged.fatal } : {}) };
+  });
+}
+
+/** The steps, when every one is a batch in the same namespace and family. */
+function inOneNamespace(group: readonly Step[]): NamespaceStep[] | undefined {
+  const [first] = group;
+  const steps = group.filter((s): s is NamespaceStep => s.kind === 'namespace');
+  return first?.kind === 'namespace' &&
+    steps.length === group.length &&
+    steps.every((s) => s.netns === first.netns && (s.ipv6 ?? false) === (first.ipv6 ?? false))
+    ? steps
+    : undefined;
+}
+
 async function runGroup(group: readonly Step[], timeoutMs: number): Promise<StepResult[]> {
   if (group.length === 0) {
     return [];
   }
-  const only = group[0];
-  if (group.length === 1 && only?.kind === 'namespace') {
-    return [await direct(only, timeoutMs)];
+  const oneNamespace = inOneNamespace(group);
+  if (oneNamespace !== undefined) {
+    return directAll(oneNamespace, timeoutMs);
   }
   const dir = await mkdtemp(join(tmpdir(), 'vsnet-ip-'));
   try {

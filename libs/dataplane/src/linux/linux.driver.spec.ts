@@ -133,6 +133,48 @@ describe('linux driver (kernel io faked)', () => {
     }
   });
 
+  it('reads only the namespaces of a scoped inspect or verify, even when its view is old', async () => {
+    const kernel = new MemoryKernel([]);
+    kernel.apply({ object: 'namespace', action: 'create', name: 'vs-a' });
+    kernel.apply({ object: 'namespace', action: 'create', name: 'vs-b' });
+    const parts: string[][] = [];
+    let full = 0;
+    const io: KernelIo = {
+      ...fakeKernel().io,
+      readKernel: () => {
+        full++;
+        return Promise.resolve({ ...kernel.snapshot(), filerLinkIndex: new Map() });
+      },
+      readKernelPart: (_access, namespaces) => {
+        parts.push([...namespaces]);
+        const state = kernel.snapshot();
+        return Promise.resolve({
+          ...state,
+          namespaces: state.namespaces.filter((n) => namespaces.has(n)),
+          filerLinkIndex: new Map(),
+        });
+      },
+    };
+    let now = 1_000_000;
+    const realNow = Date.now;
+    Date.now = () => now;
+    try {
+      const driver = createLinuxDriver({ ...options, reuseReadMs: 5_000 }, io);
+      await driver.inspect();
+      const scope = new Set(['vs-a']);
+      // A fresh view answers a scoped inspect without reading.
+      expect((await driver.inspect(scope)).namespaces).toEqual(['vs-a']);
+      now += 5_000;
+      expect((await driver.inspect(scope)).namespaces).toEqual(['vs-a']);
+      expect(await driver.verify({ ...labSpec, vsvrs: [], links: [], aliases: [] }, scope)).toEqual(
+        [expect.objectContaining({ item: namespaceItem('vs-a'), expected: 'absent' })],
+      );
+      expect({ full, parts }).toEqual({ full: 1, parts: [['vs-a'], ['vs-a']] });
+    } finally {
+      Date.now = realNow;
+    }
+  });
+
   it('counters(): a namespace whose read failed is listed with empty counters and its error', async () => {
     const fake = fakeKernel();
     const snmp = 'Ip: Forwarding InReceives\nIp: 1 5\n';

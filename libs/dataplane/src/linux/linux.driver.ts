@@ -11,6 +11,7 @@ import type {
 } from '../driver.js';
 import { planDataplane } from '../plan.js';
 import { applyReport, driftsOf } from '../report.js';
+import { driftsInScope, stateInScope, type NamespaceScope } from '../scope.js';
 import { VsvrNames } from '../vsvr-names.js';
 import { Announcer } from './announcer.js';
 import { applyOperations } from './apply.js';
@@ -92,6 +93,8 @@ export interface LinuxDriver extends DataplaneDriver {
  * view is younger than `reuseReadMs` (one `ip -n NS` for a one-vsvr change, not a read of every
  * namespace); everything otherwise. So a change is always confirmed from the kernel, and drift
  * outside vsnet is found within `reuseReadMs` of the next apply, as by `inspect`.
+ * A scoped `inspect` or `verify` (a failover's one or two namespaces) reads only those
+ * namespaces, with the filer's links by index from an earlier read.
  * A read that an apply started or ended during is returned but not kept: it may predate it.
  */
 export function createLinuxDriver(
@@ -160,13 +163,40 @@ export function createLinuxDriver(
     return state;
   };
 
+  /**
+   * The kernel's objects in `scope`'s namespaces, read from the kernel: only those namespaces
+   * when an earlier read resolves their macvlans' lowers, everything otherwise. What it read
+   * replaces those namespaces in the view, as confirmed.
+   */
+  const readScope = async (scope: NamespaceScope): Promise<ObservedState> => {
+    const current = view;
+    if (current?.filerLinkIndex === undefined || io.readKernelPart === undefined) {
+      return stateInScope(await read(), scope);
+    }
+    const epoch = applyEpoch;
+    const part = await io.readKernelPart(access, scope, current.filerLinkIndex);
+    if (part === undefined) {
+      return stateInScope(await read(), scope);
+    }
+    if (epoch === applyEpoch && applying === 0 && view === current) {
+      view = {
+        kernel: MemoryKernel.of(replaced(current.kernel.snapshot(), scope, part)),
+        readAt: current.readAt,
+        filerLinkIndex: part.filerLinkIndex,
+        unverified: new Set([...current.unverified].filter((n) => !scope.has(n))),
+      };
+    }
+    return stateInScope(part, scope);
+  };
+
   return {
     kind: 'linux',
-    async inspect(): Promise<ObservedState> {
+    async inspect(scope?: NamespaceScope): Promise<ObservedState> {
       if (view !== undefined && Date.now() - view.readAt < reuseReadMs) {
-        return view.kernel.snapshot();
+        const kept = view.kernel.snapshot();
+        return scope === undefined ? kept : stateInScope(kept, scope);
       }
-      return read();
+      return scope === undefined ? read() : readScope(scope);
     },
     plan(spec: NodeSpec, observed: ObservedState): DataplanePlan {
       names.learn(spec);
@@ -212,10 +242,11 @@ export function createLinuxDriver(
             ],
           };
     },
-    async verify(spec: NodeSpec): Promise<Drift[]> {
+    async verify(spec: NodeSpec, scope?: NamespaceScope): Promise<Drift[]> {
       names.learn(spec);
-      const observed = await reread();
-      return driftsOf(planDataplane(spec, observed, { namespacePrefix: options.namespacePrefix }));
+      const observed = scope === undefined ? await reread() : await readScope(scope);
+      const plan = planDataplane(spec, observed, { namespacePrefix: options.namespacePrefix });
+      return scope === undefined ? driftsOf(plan) : driftsInScope(plan.operations, scope);
     },
     async counters(): Promise<Record<string, VsvrCounters>> {
       const namespaces = await io.listVsvrNamespaces(access);
