@@ -274,10 +274,11 @@ let tables: string[];
 
 /**
  * The pipeline's runtime tables change on their own while the service runs (the leader renews
- * its lease; the worker records what agents report), so of those only what a request writes is
- * compared: the desired generation and hash of each filer.
+ * its lease; the worker records what agents report; the leader writes the filers' health and
+ * its failovers as its heartbeats to the agents of fuzzed joins find them), so of those only
+ * what a request writes is compared: the desired generation and hash of each filer.
  */
-const RUNTIME_TABLES = new Set(['filer_state', 'leader_lease']);
+const RUNTIME_TABLES = new Set(['filer_state', 'leader_lease', 'filer_health', 'failover_event']);
 
 /**
  * Every table's CHECKSUM: equal before and after means the table's rows are byte-for-byte equal.

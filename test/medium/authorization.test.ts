@@ -63,6 +63,11 @@ interface MutationCase {
   readonly vsvrMay?: boolean;
   /** What a caller that may not gets; RevokeToken hides other principals' tokens. */
   readonly denied?: status;
+  /**
+   * What a caller that may gets, when not OK: MoveVsvr needs a filer that answers heartbeats,
+   * and no agent runs here, so an authorized call gets as far as FAILED_PRECONDITION.
+   */
+  readonly permitted?: status;
   /** Audit rows and generation steps a call that passes writes (a dry run: none). */
   readonly writes?: { readonly audit: 0 | 1; readonly generation: 0 | 1 };
   /** A valid request that changes something, for the state `base()` (fresh for each row). */
@@ -256,6 +261,13 @@ const MUTATIONS: readonly MutationCase[] = [
       id: (await f.auth.createToken('victim', 'to revoke', null, SETUP_CALLER)).token.id,
     }),
   },
+  {
+    service: 'FailoverService',
+    method: 'MoveVsvr',
+    vsvrMay: true,
+    permitted: status.FAILED_PRECONDITION,
+    request: () => ({ vsvr: 'sales', filer: 'filer2' }),
+  },
 ];
 
 /**
@@ -287,9 +299,11 @@ function expected(c: MutationCase, caller: Caller): status {
     case 'vsvr NETWORK on another vsvr':
       return c.denied ?? status.PERMISSION_DENIED;
     case 'vsvr NETWORK on this vsvr':
-      return c.vsvrMay === true ? status.OK : (c.denied ?? status.PERMISSION_DENIED);
+      return c.vsvrMay === true
+        ? (c.permitted ?? status.OK)
+        : (c.denied ?? status.PERMISSION_DENIED);
     case 'cluster NETWORK':
-      return status.OK;
+      return c.permitted ?? status.OK;
   }
 }
 

@@ -29,6 +29,8 @@ import { MetricsService } from './metrics/metrics.service.js';
 import { ChangeGrpcController } from './pipeline/change.grpc-controller.js';
 import { DhcpGrpcController } from './dhcp/dhcp.grpc-controller.js';
 import { PIPELINE_PROVIDERS, pipelineImports } from './pipeline/pipeline.providers.js';
+import { FailoverGrpcController } from './failover/failover.grpc-controller.js';
+import { FAILOVER_PROVIDERS } from './failover/failover.providers.js';
 
 /** vsnet-control's root module, built from the configuration main.ts validated. */
 @Module({})
@@ -62,6 +64,7 @@ export class AppModule {
         AuditGrpcController,
         ChangeGrpcController,
         DhcpGrpcController,
+        FailoverGrpcController,
       ],
       providers: [
         DatabaseProbe,
@@ -88,6 +91,7 @@ export class AppModule {
         Authenticator,
         ApiGate,
         ...PIPELINE_PROVIDERS,
+        ...FAILOVER_PROVIDERS,
         ClusterGate,
       ],
     };

@@ -6,6 +6,10 @@ import type {
   ApplyRequest,
   ApplyResponse__Output,
   GetStateResponse__Output,
+  LeadRequest,
+  LeadResponse__Output,
+  TakeoverRequest,
+  TakeoverResponse__Output,
 } from '@vsnet/contracts';
 import { agentGrpc } from '@vsnet/contracts';
 import { tlsChannelCredentials } from '../../../../libs/contracts/src/tls.js';
@@ -130,12 +134,62 @@ export class AgentClients implements OnModuleInit, OnApplicationShutdown {
     });
   }
 
+  /**
+   * Agent.Lead on the agent at `address`: this leader's epoch, heartbeat key and timing.
+   * Rejects with an {@link AgentCallError} (the agent's words, or that it did not answer).
+   */
+  lead(address: string, request: LeadRequest, deadlineMs: number): Promise<LeadResponse__Output> {
+    return this.unary(address, deadlineMs, (client, options, done) =>
+      client.Lead(request, options, done),
+    );
+  }
+
+  /**
+   * Agent.Takeover on the agent at `address`: the failover fast path (deactivations, then
+   * activations of pre-staged vsvrs). Rejects with an {@link AgentCallError}.
+   */
+  takeover(
+    address: string,
+    request: TakeoverRequest,
+    deadlineMs: number,
+  ): Promise<TakeoverResponse__Output> {
+    return this.unary(address, deadlineMs, (client, options, done) =>
+      client.Takeover(request, options, done),
+    );
+  }
+
   onApplicationShutdown(): void {
     for (const client of this.clients.values()) {
       client.close();
     }
     this.clients.clear();
     this.addresses.clear();
+  }
+
+  /** One unary call with a deadline; an unreachable agent's channel is dropped (see apply). */
+  private async unary<Res>(
+    address: string,
+    deadlineMs: number,
+    call: (
+      client: AgentClient,
+      options: grpc.CallOptions,
+      done: (err: grpc.ServiceError | null, res?: Res) => void,
+    ) => void,
+  ): Promise<Res> {
+    const client = this.clientFor(address);
+    try {
+      return await new Promise<Res>((resolve, reject) => {
+        call(client, { deadline: Date.now() + deadlineMs }, (err, res) =>
+          err ? reject(err) : res === undefined ? reject(new Error('no answer')) : resolve(res),
+        );
+      });
+    } catch (err) {
+      const outcome = this.failure(address, err);
+      if (outcome.ok) {
+        throw err; // never: failure() describes a failure
+      }
+      throw new AgentCallError(outcome.state, outcome.error, outcome.reason);
+    }
   }
 
   private clientFor(address: string): AgentClient {
@@ -194,6 +248,20 @@ export class AgentClients implements OnModuleInit, OnApplicationShutdown {
       ...response.drift.map((d) => `${d.item}: expected ${d.expected}, found ${d.actual}`),
     ];
     return lines.length === 0 ? undefined : lines.join('; ');
+  }
+}
+
+/** A failed Lead or Takeover: `unreachable` (no answer) or `failed` (the agent said no). */
+export class AgentCallError extends Error {
+  override readonly name = 'AgentCallError';
+
+  constructor(
+    readonly state: 'failed' | 'unreachable',
+    message: string,
+    /** FENCED, STALE_EPOCH, … when the agent gave one (its vsnet-reason trailer). */
+    readonly reason?: string,
+  ) {
+    super(message);
   }
 }
 

@@ -169,7 +169,10 @@ export class FilerReconciler {
       return undefined;
     }
     const spec = member
-      ? compileNodeSpec(view.stored.cluster, filer, view.analysis, NODE_SPEC_OPTIONS)
+      ? compileNodeSpec(view.stored.cluster, filer, view.analysis, {
+          ...NODE_SPEC_OPTIONS,
+          placement: view.stored.placement,
+        })
       : retirementSpec(view.stored.cluster, state.filer);
     return { generation: view.stored.generation, spec, member };
   }

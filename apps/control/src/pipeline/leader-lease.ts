@@ -4,6 +4,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
 import { PipelineStore } from '@vsnet/store';
 import { CONTROL_CONFIG } from '../config/config.module.js';
+import { advertisedEndpoint } from '../config/control-config.js';
 import type { ControlConfig } from '../config/control-config.js';
 import { DatabaseProbe } from '../database/database.probe.js';
 
@@ -13,9 +14,11 @@ export type LeadershipListener = (epoch: string | undefined) => void;
 /**
  * A simple leader lease in the database (leader_lease, ARCHITECTURE.md §4): renewed every third
  * of its length; a new holder bumps the epoch, the fencing token every agent command carries.
- * Only the leader applies and resyncs. This instance counts itself leader until its own clock
- * says the lease it last renewed ran out (measured from before the renewal was sent), so it
- * stops before any other instance can take over.
+ * Only the leader applies, resyncs and fails over. This instance counts itself leader until its
+ * own clock says the lease it last renewed ran out (measured from before the renewal was sent),
+ * so it stops before any other instance can take over: a timer fires at that moment and tells
+ * the listeners even when the renewal itself hangs (a silent database). The lease row carries
+ * this instance's API endpoint (VSNET_CONTROL_ADVERTISE), where the others pass MoveVsvr on.
  */
 @Injectable()
 export class LeaderLease implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -26,6 +29,8 @@ export class LeaderLease implements OnApplicationBootstrap, BeforeApplicationShu
   private announced: string | undefined;
   private readonly listeners = new Set<LeadershipListener>();
   private timer: NodeJS.Timeout | undefined;
+  /** Fires when the lease held runs out by this instance's clock. */
+  private expiry: NodeJS.Timeout | undefined;
   private stopped = false;
   private lastError = '';
 
@@ -55,6 +60,7 @@ export class LeaderLease implements OnApplicationBootstrap, BeforeApplicationShu
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    clearTimeout(this.expiry);
     const held = this.held;
     this.held = undefined;
     this.announce();
@@ -69,11 +75,16 @@ export class LeaderLease implements OnApplicationBootstrap, BeforeApplicationShu
     const sent = performance.now();
     try {
       await this.database.connected();
-      const lease = await this.store.acquireLease(this.holder, ttl);
+      const lease = await this.store.acquireLease(
+        this.holder,
+        ttl,
+        advertisedEndpoint(this.config),
+      );
       if (this.stopped) {
         return;
       }
       this.held = lease === undefined ? undefined : { epoch: lease.epoch, validUntil: sent + ttl };
+      this.watchExpiry();
       this.lastError = '';
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
@@ -96,6 +107,30 @@ export class LeaderLease implements OnApplicationBootstrap, BeforeApplicationShu
       // A check between renewals notices a lease that ran out while the database was silent.
       this.timer.unref();
     }
+  }
+
+  /**
+   * Announces the end of the lease at its validUntil, whatever the renewals do then. A timer
+   * never fires early by Node's clock; should it fire before `epoch()` agrees, it waits again.
+   */
+  private watchExpiry(): void {
+    clearTimeout(this.expiry);
+    const held = this.held;
+    if (held === undefined || this.stopped) {
+      return;
+    }
+    const wait = held.validUntil - performance.now();
+    this.expiry = setTimeout(
+      () => {
+        if (this.held === held && this.epoch() !== undefined) {
+          this.watchExpiry();
+        } else {
+          this.announce();
+        }
+      },
+      Math.max(0, Math.ceil(wait)),
+    );
+    this.expiry.unref();
   }
 
   private announce(): void {
