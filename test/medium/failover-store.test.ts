@@ -212,6 +212,24 @@ describe('ClusterStateStore placement', () => {
     expect(vsvrA).toMatchObject({ filer: 'Filer1', reason: 'home' });
   });
 
+  it("refuses a deposed leader's placement: the lease moved on to another epoch", async () => {
+    const pipeline = new PipelineStore(dataSource);
+    const lease = await pipeline.acquireLease('replica-a', 60_000);
+    expect(lease?.epoch).toBe('1');
+    const before = await checksums();
+    const deposed = await refusal(
+      store.place([{ vsvr: 'VsvrA', filer: 'Filer2' }], { ...FAILOVER, epoch: '0' }),
+    );
+    expect(deposed.kind).toBe('failed-precondition');
+    expect(deposed.message).toMatch(/leadership of epoch 0 has ended .*epoch 1/);
+    expect(await checksums()).toEqual(before);
+    const current = await store.place([{ vsvr: 'VsvrA', filer: 'Filer2' }], {
+      ...FAILOVER,
+      epoch: '1',
+    });
+    expect(current.generation).toBe('2');
+  });
+
   it('the commit that removes a vsvr removes its placement', async () => {
     await store.place(
       [

@@ -247,13 +247,21 @@ export function kernelVerdict(
 ): Promise<KernelVerdict | undefined> {
   return new Promise((resolve) => {
     const socket = connect({ host, port });
-    const timer = setTimeout(() => done('silent'), timeoutMs);
+    // The timeout is judged after the event loop's I/O phase: a thread that was busy past the
+    // timeout runs its timers before it reads the connect that completed meanwhile, and that
+    // answer must win over a "silent" the kernel never gave.
+    const timer = setTimeout(() => setImmediate(() => done('silent')), timeoutMs);
     socket.once('connect', () => done('answers'));
     socket.on('error', (err: NodeJS.ErrnoException) => {
       const code = err.code ?? '';
       done(KERNEL_ANSWERED.has(code) ? 'answers' : KERNEL_SILENT.has(code) ? 'silent' : undefined);
     });
+    let settled = false;
     function done(verdict: KernelVerdict | undefined): void {
+      if (settled) {
+        return;
+      }
+      settled = true;
       clearTimeout(timer);
       socket.destroy();
       resolve(verdict);

@@ -226,6 +226,7 @@ export class ClusterStateStore {
     const { compiled, ...done } = await this.retrying(() =>
       inTransaction(this.dataSource, async (manager) => {
         const head = await lockClusterRow(manager, 'pessimistic_write');
+        await checkLeaderEpoch(manager, caller.epoch);
         const stored = head === null ? undefined : await this.loadRows(manager, head);
         checkExpectedGeneration(stored, caller.expectedGeneration);
         if (stored === undefined) {
@@ -426,5 +427,26 @@ export class ClusterStateStore {
     // Read under the cluster row's lock, so these are the rows committed at this generation.
     this.committed = { cluster: decoded.cluster, generation: head.generation, placement };
     return this.committed;
+  }
+}
+
+/**
+ * Fences a placement commit by the leader's epoch: a leader deposed while its commit was on the
+ * way (a database that stalled past its lease) must not overwrite what the next leader placed.
+ * The lease row is read with a shared lock, so a new leader's takeover of the lease waits for
+ * this commit and then reads its placement. No lease row at all: no leader ever ran.
+ */
+async function checkLeaderEpoch(manager: EntityManager, epoch: string): Promise<void> {
+  const rows: { epoch: string | number }[] = await manager.query(
+    'SELECT epoch FROM leader_lease WHERE id = 1 LOCK IN SHARE MODE',
+  );
+  const current = rows[0] === undefined ? undefined : String(rows[0].epoch);
+  if (current !== undefined && current !== epoch) {
+    throw EditRefusal.field(
+      'failed-precondition',
+      'epoch',
+      `the leadership of epoch ${epoch} has ended (the lease is at epoch ${current}); the new leader decides where vsvrs run`,
+      'leader.deposed',
+    );
   }
 }
