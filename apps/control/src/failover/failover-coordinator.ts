@@ -32,6 +32,7 @@ export class FailoverCoordinator implements OnModuleInit, OnApplicationShutdown 
   private epoch: string | undefined;
   private key: Uint8Array | undefined;
   private unlisten: (() => void) | undefined;
+  private unlistenRenewals: (() => void) | undefined;
   private refresher: NodeJS.Timeout | undefined;
   private readonly fence = new Set<string>();
   private lastWarning = '';
@@ -53,10 +54,20 @@ export class FailoverCoordinator implements OnModuleInit, OnApplicationShutdown 
       }
     });
     this.unlisten = this.lease.onChange((epoch) => this.leadership(epoch));
+    this.unlistenRenewals = this.lease.onRenewed(() => this.tellLease());
+  }
+
+  /** Gives the worker the lease's end, so it stops pinging by itself if the main thread stalls. */
+  private tellLease(): void {
+    const until = this.lease.validUntilUnixMs();
+    if (this.epoch !== undefined && until !== undefined) {
+      this.monitor.leaseValidUntil(until);
+    }
   }
 
   onApplicationShutdown(): void {
     this.unlisten?.();
+    this.unlistenRenewals?.();
     this.stop();
   }
 
@@ -138,6 +149,7 @@ export class FailoverCoordinator implements OnModuleInit, OnApplicationShutdown 
     });
     this.monitor.targets(this.roster.targets());
     this.monitor.fence([...this.fence]);
+    this.tellLease();
   }
 
   private async refresh(epoch: string): Promise<void> {

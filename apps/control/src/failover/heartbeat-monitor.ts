@@ -56,6 +56,11 @@ export class HeartbeatMonitor implements OnApplicationShutdown {
     return this.worker !== undefined;
   }
 
+  /** The lease's end as last renewed: the worker stops pinging at it on its own. */
+  leaseValidUntil(validUntilUnixMs: number): void {
+    this.post({ type: 'lease', validUntilUnixMs });
+  }
+
   targets(targets: readonly HeartbeatTarget[]): void {
     this.post({ type: 'targets', targets });
   }

@@ -34,6 +34,11 @@ export type ToHeartbeatWorker =
   | { readonly type: 'targets'; readonly targets: readonly HeartbeatTarget[] }
   /** Filers whose pings carry FENCE_NOW (declared down: withdraw every vsvr address). */
   | { readonly type: 'fence'; readonly filers: readonly string[] }
+  /**
+   * Until when (wall clock, ms) the lease this leadership last renewed is valid: the worker
+   * sends no ping after it, even while the main thread is too busy to stop it.
+   */
+  | { readonly type: 'lease'; readonly validUntilUnixMs: number }
   | { readonly type: 'stop' };
 
 /** Worker → main. */

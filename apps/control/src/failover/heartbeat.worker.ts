@@ -50,6 +50,8 @@ class HeartbeatLoop {
   private readonly sockets = new Map<4 | 6, Socket>();
   private fence = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
+  /** No ping leaves after this (wall clock): the lease may have passed to another replica. */
+  private validUntilUnixMs = Number.POSITIVE_INFINITY;
 
   constructor(
     private readonly port: MessagePort,
@@ -106,8 +108,18 @@ class HeartbeatLoop {
   }
 
   /** One interval: judge the one that ended, then ping again. */
+  /** The lease's end as the main thread last renewed it. */
+  setLease(validUntilUnixMs: number): void {
+    this.validUntilUnixMs = validUntilUnixMs;
+  }
+
   private tick(): void {
     const now = nowUnixMs();
+    if (now >= this.validUntilUnixMs) {
+      // The main thread has not renewed (or not told us) in time: this leadership may be over,
+      // and its pings would keep agents from fencing for a leader that is gone.
+      return;
+    }
     for (const [name, agent] of this.agents) {
       const { transition, probe } = agent.detector.tick(now);
       this.report(agent, transition);
@@ -283,6 +295,9 @@ function main(port: MessagePort): void {
         break;
       case 'fence':
         loop?.setFence(message.filers);
+        break;
+      case 'lease':
+        loop?.setLease(message.validUntilUnixMs);
         break;
       case 'stop':
         loop?.stop();

@@ -66,4 +66,21 @@ describe('LeaderLease', () => {
     expect(claims.length).toBeGreaterThanOrEqual(2);
     expect(claims[0]).toMatchObject({ ttlMs: TTL_MS, endpoint: '198.19.255.11:7400' });
   });
+
+  it('tells the lease end after each renewal, for a heartbeat worker to stop on its own', async () => {
+    const config = loadControlConfig({ VSNET_LEADER_LEASE_MS: String(TTL_MS) });
+    const { store } = silentAfterFirst();
+    lease = new LeaderLease(config, store, database);
+    const renewed = new Promise<number | undefined>((resolve) => {
+      lease?.onRenewed(() => resolve(lease?.validUntilUnixMs()));
+    });
+    const before = Date.now();
+    lease.onApplicationBootstrap();
+    const until = await renewed;
+    // Within the lease from the claim, never beyond it.
+    expect(until).toBeGreaterThan(before);
+    expect(until).toBeLessThanOrEqual(Date.now() + TTL_MS);
+    await new Promise((resolve) => setTimeout(resolve, TTL_MS + 50));
+    expect(lease.validUntilUnixMs()).toBeUndefined();
+  });
 });

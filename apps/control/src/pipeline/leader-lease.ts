@@ -28,6 +28,7 @@ export class LeaderLease implements OnApplicationBootstrap, BeforeApplicationShu
   private held: { epoch: string; validUntil: number } | undefined;
   private announced: string | undefined;
   private readonly listeners = new Set<LeadershipListener>();
+  private readonly renewals = new Set<() => void>();
   private timer: NodeJS.Timeout | undefined;
   /** Fires when the lease held runs out by this instance's clock. */
   private expiry: NodeJS.Timeout | undefined;
@@ -44,6 +45,22 @@ export class LeaderLease implements OnApplicationBootstrap, BeforeApplicationShu
   epoch(): string | undefined {
     const held = this.held;
     return held !== undefined && performance.now() < held.validUntil ? held.epoch : undefined;
+  }
+
+  /**
+   * Until when (wall clock, ms) the lease held now is valid, by this instance's own reckoning
+   * (from before its last renewal was sent); `undefined` when it holds none.
+   */
+  validUntilUnixMs(): number | undefined {
+    const held = this.held;
+    const left = held === undefined ? 0 : held.validUntil - performance.now();
+    return left > 0 ? Date.now() + left : undefined;
+  }
+
+  /** Calls `listener` after every renewal of a held lease; returns the remover. */
+  onRenewed(listener: () => void): () => void {
+    this.renewals.add(listener);
+    return () => this.renewals.delete(listener);
   }
 
   /** Calls `listener` now with the current state and at every change; returns the remover. */
@@ -95,6 +112,11 @@ export class LeaderLease implements OnApplicationBootstrap, BeforeApplicationShu
     }
     try {
       this.announce();
+      if (this.held !== undefined) {
+        for (const renewed of this.renewals) {
+          renewed();
+        }
+      }
     } finally {
       this.scheduleTick(ttl);
     }
