@@ -5,6 +5,7 @@ import { CONTROL_CONFIG } from '../config/config.module.js';
 import type { ControlConfig } from '../config/control-config.js';
 import { AgentClients } from '../pipeline/agent-client.js';
 import { ReconcileQueue } from '../pipeline/reconcile-queue.js';
+import { TakeoverGate } from '../pipeline/takeover-gate.js';
 import type { TakeoverPort } from './failover-ports.js';
 import { TAKEOVER_DEADLINE_MS, errorText } from './failover-ports.js';
 import type { HeartbeatTarget } from './heartbeat-protocol.js';
@@ -53,6 +54,7 @@ export class AgentRoster implements TakeoverPort {
     private readonly store: PipelineStore,
     private readonly agents: AgentClients,
     private readonly queue: ReconcileQueue,
+    private readonly gate: TakeoverGate,
   ) {}
 
   /** A leadership starts: reads the agents and leads them, waiting at most {@link LEAD_WAIT_MS}. */
@@ -182,6 +184,8 @@ export class AgentRoster implements TakeoverPort {
     if (agent === undefined) {
       throw new Error(`no agent has joined as filer ${filer}`);
     }
+    // Before it is sent: a spec compiled from the old placement must not undo it meanwhile.
+    this.gate.took(filer, change);
     return this.agents.takeover(
       agent.address,
       { epoch, activate: [...(change.activate ?? [])], deactivate: [...(change.deactivate ?? [])] },

@@ -4,6 +4,7 @@ import type { OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { CONTROL_CONFIG } from '../config/config.module.js';
 import type { ControlConfig } from '../config/control-config.js';
 import { LeaderLease } from '../pipeline/leader-lease.js';
+import { TakeoverGate } from '../pipeline/takeover-gate.js';
 import { AgentRoster } from './agent-roster.js';
 import { FailoverOrchestrator } from './failover-orchestrator.js';
 import { errorText, round } from './failover-ports.js';
@@ -45,6 +46,7 @@ export class FailoverCoordinator implements OnModuleInit, OnApplicationShutdown 
     private readonly health: FilerHealthBook,
     private readonly placements: PlacementBook,
     private readonly orchestrator: FailoverOrchestrator,
+    private readonly gate: TakeoverGate,
   ) {}
 
   onModuleInit(): void {
@@ -126,6 +128,7 @@ export class FailoverCoordinator implements OnModuleInit, OnApplicationShutdown 
     this.epoch = undefined;
     this.key = undefined;
     this.monitor.stop();
+    this.gate.clear();
     this.orchestrator.end();
     this.roster.end();
     this.placements.stop();

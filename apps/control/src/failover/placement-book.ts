@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { AuditedCaller, PlacementMove, PlacementReason, PlacementView } from '@vsnet/store';
 import { ClusterStateStore } from '@vsnet/store';
+import { TakeoverGate } from '../pipeline/takeover-gate.js';
 
 /** Who commits a placement, and why. */
 export type PlacementCaller = AuditedCaller & {
@@ -19,6 +20,8 @@ export interface PlacementSource {
   load(): Promise<void>;
   /** Commits `moves` (ClusterStateStore.place) and updates {@link current} at once. */
   place(moves: readonly PlacementMove[], caller: PlacementCaller): Promise<{ generation: string }>;
+  /** A move of these vsvrs was given up before its commit: the committed placement stands. */
+  abandon?(vsvrs: readonly string[]): void;
 }
 
 /**
@@ -38,7 +41,10 @@ export class PlacementBook implements PlacementSource, OnModuleInit, OnModuleDes
   private timer: NodeJS.Timeout | undefined;
   private lastError = '';
 
-  constructor(private readonly store: ClusterStateStore) {}
+  constructor(
+    private readonly store: ClusterStateStore,
+    private readonly gate: TakeoverGate,
+  ) {}
 
   onModuleInit(): void {
     this.unlisten = this.store.onCommitted(() => {
@@ -92,11 +98,17 @@ export class PlacementBook implements PlacementSource, OnModuleInit, OnModuleDes
     return this.loading;
   }
 
+  abandon(vsvrs: readonly string[]): void {
+    this.gate.settled(vsvrs);
+  }
+
   async place(
     moves: readonly PlacementMove[],
     caller: PlacementCaller,
   ): Promise<{ generation: string }> {
     const done = await this.store.place(moves, caller);
+    // Committed: the specs of this generation agree with the takeovers; let them through.
+    this.gate.settled(moves.map((m) => m.vsvr));
     const now = Date.now();
     const by = new Map(moves.map((m) => [m.vsvr.toLowerCase(), m.filer]));
     this.accept({

@@ -116,6 +116,8 @@ export class VsvrMover {
     move.record.to = target;
     const fail = async (message: string): Promise<never> => {
       move.record.error = message;
+      // Nothing is committed: specs of the standing placement may flow again.
+      this.placements.abandon?.([view.vsvr]);
       await this.record(kind, detected, epoch, caller.principal, '0', move);
       throw new MoveAborted(message);
     };

@@ -14,6 +14,7 @@ import { CompiledSpecs } from './compiled-specs.js';
 import { LeaderLease } from './leader-lease.js';
 import { PipelineEvents } from './pipeline-events.js';
 import { retirementSpec } from './retirement-spec.js';
+import { TakeoverGate } from './takeover-gate.js';
 
 /** What one reconcile of a filer came to. */
 export type ReconcileResult =
@@ -31,7 +32,9 @@ export type ReconcileResult =
   /** The filer failed lately and waits out its backoff; the resync loop queues it again. */
   | 'backing-off'
   /** This instance lost the lease during the apply: the new leader records and retries. */
-  | 'deposed';
+  | 'deposed'
+  /** The spec would undo a takeover whose placement is not committed yet (TakeoverGate). */
+  | 'held';
 
 /**
  * One step of ARCHITECTURE.md §3 (5–7) for one filer: take its spec at the current generation
@@ -53,6 +56,7 @@ export class FilerReconciler {
     private readonly metrics: MetricsService,
     private readonly events: PipelineEvents,
     private readonly lease: LeaderLease,
+    private readonly gate: TakeoverGate,
   ) {}
 
   async reconcile(filer: string, epoch: string): Promise<ReconcileResult> {
@@ -76,6 +80,12 @@ export class FilerReconciler {
       return 'gone';
     }
     const { generation, spec, member } = desired;
+    const held = member ? this.gate.conflict(filer, spec) : undefined;
+    if (held !== undefined) {
+      // The placement's commit queues this filer again; the resync loop is the safety net.
+      this.logger.debug(`filer ${filer}, generation ${generation} held back: ${held}`);
+      return 'held';
+    }
     this.agents.track(filer, address);
     const started = performance.now();
     const outcome = await this.agents.apply(

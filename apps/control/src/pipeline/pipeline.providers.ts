@@ -9,6 +9,7 @@ import { redisTarget } from '../database/redis-target.js';
 import { AgentClients } from './agent-client.js';
 import { CompiledSpecs } from './compiled-specs.js';
 import { FilerReconciler } from './filer-reconciler.js';
+import { TakeoverGate } from './takeover-gate.js';
 import { LeaderLease } from './leader-lease.js';
 import { PipelineEvents } from './pipeline-events.js';
 import { ReconcileProcessor } from './reconcile.processor.js';
@@ -50,6 +51,8 @@ export const PIPELINE_PROVIDERS: Provider[] = [
   CompiledSpecs,
   LeaderLease,
   ReconcileQueue,
+  // Its clock parameter is for tests; Nest must not try to inject it.
+  { provide: TakeoverGate, useFactory: () => new TakeoverGate() },
   FilerReconciler,
   ReconcileProcessor,
   ResyncLoop,
