@@ -26,7 +26,7 @@ describe('loadControlConfig', () => {
       failover: {
         profile: 'default',
         heartbeatIntervalMs: 20,
-        heartbeatMisses: 5,
+        heartbeatMisses: 4,
         kernelProbeTimeoutMs: 50,
         filerUpHoldMs: 2000,
         fenceAfterMs: 6000,
@@ -66,7 +66,7 @@ describe('loadControlConfig', () => {
       failover: {
         profile: 'default',
         heartbeatIntervalMs: 20,
-        heartbeatMisses: 5,
+        heartbeatMisses: 4,
         kernelProbeTimeoutMs: 50,
         filerUpHoldMs: 2000,
         fenceAfterMs: 1800,
@@ -169,8 +169,8 @@ describe('loadControlConfig: failover', () => {
     expect(loadControlConfig({ VSNET_FAILOVER_PROFILE: 'Aggressive' }).failover).toEqual({
       profile: 'aggressive',
       heartbeatIntervalMs: 5,
-      heartbeatMisses: 4,
-      kernelProbeTimeoutMs: 15,
+      heartbeatMisses: 3,
+      kernelProbeTimeoutMs: 10,
       filerUpHoldMs: 1000,
       fenceAfterMs: 6000,
     });
@@ -185,7 +185,7 @@ describe('loadControlConfig: failover', () => {
       profile: 'custom',
       heartbeatIntervalMs: 5,
       heartbeatMisses: 6,
-      kernelProbeTimeoutMs: 15,
+      kernelProbeTimeoutMs: 10,
       filerUpHoldMs: 1000,
     });
     // Setting a profile's own value is still that profile.

@@ -91,14 +91,14 @@ export const HEARTBEAT_PROFILES: Readonly<
 > = {
   default: {
     heartbeatIntervalMs: 20,
-    heartbeatMisses: 5,
+    heartbeatMisses: 4,
     kernelProbeTimeoutMs: 50,
     filerUpHoldMs: 2_000,
   },
   aggressive: {
     heartbeatIntervalMs: 5,
-    heartbeatMisses: 4,
-    kernelProbeTimeoutMs: 15,
+    heartbeatMisses: 3,
+    kernelProbeTimeoutMs: 10,
     filerUpHoldMs: 1_000,
   },
 };

@@ -6,7 +6,7 @@ import { FilerDetector } from './filer-detector.js';
 // `interval` ms, pongs when the agent answers, and probe verdicts `probeMs` after the probe
 // started (a RST comes back at once; a silent kernel only times out).
 
-const DEFAULT = { interval: 20, misses: 5, probeTimeout: 50, upHoldMs: 2_000 };
+const DEFAULT = { interval: 20, misses: 4, probeTimeout: 50, upHoldMs: 2_000 };
 
 /** What the filer does in one interval. */
 interface Filer {
@@ -106,7 +106,7 @@ describe('FilerDetector', () => {
     const t = h.transitions[1]!;
     // Declared at the fifth miss, not before.
     expect(t.at - t.lastPong!).toBeGreaterThanOrEqual(5 * 20 - 1);
-    expect(t.at - t.lastPong!).toBeLessThan(6 * 20);
+    expect(t.at - t.lastPong!).toBeLessThan(5 * 20 + 1);
   });
 
   it('an agent that comes back after agent-down is up at once (its filer never went)', () => {
@@ -125,10 +125,10 @@ describe('FilerDetector', () => {
     expect(h.states()).toEqual(['up', 'down']);
     const t = h.transitions[1]!;
     expect(t.from).toBe('up');
-    // The ping after the last pong is answered by nobody; five intervals later it is down: the
-    // 50 ms probe started at the second miss had its verdict by then.
-    expect(t.at - t.lastPong!).toBeGreaterThanOrEqual(5 * 20);
-    expect(t.at - t.lastPong!).toBeLessThan(6 * 20);
+    // The ping after the last pong is answered by nobody; four intervals later it is down: the
+    // 50 ms probe started at the first miss had its verdict by then.
+    expect(t.at - t.lastPong!).toBeGreaterThanOrEqual(4 * 20);
+    expect(t.at - t.lastPong!).toBeLessThan(5 * 20 + 1);
   });
 
   it('the aggressive profile waits for the probe when the misses come first', () => {
@@ -138,9 +138,9 @@ describe('FilerDetector', () => {
     h.run(200);
     expect(h.states()).toEqual(['up', 'down']);
     const t = h.transitions[1]!;
-    // Last pong at 1; the unanswered ping of 5 is the first miss (tick of 10), the second miss
-    // (tick of 15) starts the probe, which times out 15 ms later: after the fourth miss.
-    expect(t.at - t.lastPong!).toBe(15 + 15 - 1);
+    // Last pong at 1; the unanswered ping of 5 is the first miss (tick of 10), which starts the
+    // probe; it times out 15 ms later, at the fourth miss (tick of 25).
+    expect(t.at - t.lastPong!).toBe(10 + 15 - 1);
   });
 
   it('an agent killed first and its filer lost later: agent-down, then down', () => {
@@ -156,14 +156,13 @@ describe('FilerDetector', () => {
     const d = new FilerDetector({ misses: 3, upHoldMs: 0 }, 0);
     d.pong(1);
     d.tick(10);
-    d.tick(20); // first miss
-    expect(d.tick(30)).toMatchObject({ probe: true }); // second miss
-    expect(d.tick(40)).toMatchObject({ probe: false }); // the probe of 30 is in flight
-    d.pong(41); // the agent answered after the probe started
+    expect(d.tick(20)).toMatchObject({ probe: true }); // first miss
+    expect(d.tick(30)).toMatchObject({ probe: false }); // the probe of 20 is in flight
+    d.pong(31); // the agent answered after the probe started
+    d.tick(40);
     d.tick(50);
     d.tick(60);
-    d.tick(70);
-    expect(d.probed(30, 'silent', 71)).toBeUndefined();
+    expect(d.probed(20, 'silent', 61)).toBeUndefined();
     expect(d.state).toBe('up');
   });
 
@@ -171,12 +170,11 @@ describe('FilerDetector', () => {
     const d = new FilerDetector({ misses: 2, upHoldMs: 0 }, 0);
     d.pong(1);
     d.tick(10);
-    d.tick(20);
-    expect(d.tick(30)).toMatchObject({ probe: true });
-    expect(d.probed(30, undefined, 31)).toBeUndefined();
+    expect(d.tick(20)).toMatchObject({ probe: true });
+    expect(d.probed(20, undefined, 21)).toBeUndefined();
     expect(d.state).toBe('up');
-    expect(d.tick(40)).toMatchObject({ probe: true });
-    expect(d.probed(40, 'silent', 41)).toMatchObject({ from: 'up', to: 'down' });
+    expect(d.tick(30)).toMatchObject({ probe: true });
+    expect(d.probed(30, 'silent', 31)).toMatchObject({ from: 'up', to: 'down' });
   });
 
   it('a filer never heard from in this leadership is found down or agent-down all the same', () => {

@@ -28,8 +28,11 @@ export interface Transition {
   readonly lastPong: number | undefined;
 }
 
-/** A probe is started after this many consecutive misses, early enough to cost no time. */
-export const PROBE_AFTER_MISSES = 2;
+/**
+ * A probe is started at the first miss: its timeout then runs beside the remaining misses and
+ * adds no time to a detection (a probe of a live kernel costs one TCP handshake).
+ */
+export const PROBE_AFTER_MISSES = 1;
 
 /** How often a filer that answers NO_KEY asks for another Agent.Lead. */
 export const LEAD_AGAIN_MS = 500;
