@@ -43,7 +43,15 @@ describe(`failover: ${Math.round(SOAK_MS / 1000)} s of busy filers and a stream 
   it(
     'has no false failover, no filer down and applies every change',
     async () => {
-      const before = await lab.failoverStatus();
+      // The leader writes filer health in the background: wait until every filer is up.
+      let before = await lab.failoverStatus();
+      for (
+        const until = Date.now() + 30_000;
+        Date.now() < until && !FILERS.every((f) => healthOf(before, f) === 'FILER_HEALTH_STATE_UP');
+      ) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        before = await lab.failoverStatus();
+      }
       const epoch = before.leader?.epoch;
       for (const filer of FILERS) {
         expect(healthOf(before, filer)).toBe('FILER_HEALTH_STATE_UP');
