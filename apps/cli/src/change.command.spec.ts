@@ -218,10 +218,12 @@ describe('vsnet --wait, changes and filer status against a fake control service'
     script.watch = (call) => {
       call.write({ change: PENDING });
     };
-    const ran = await vsnet(['vsvr', 'delete', 'sales', '--wait', '--wait-timeout', '0.5']);
+    // Long enough for the first progress message to arrive on a loaded machine (0.5 s was not,
+    // once, in CI), so the message can name who is behind.
+    const ran = await vsnet(['vsvr', 'delete', 'sales', '--wait', '--wait-timeout', '3']);
     expect(ran.code).toBe(9);
     expect(ran.stderr).toBe(
-      'vsnet: generation 12 was not applied within 0.5 s (filer2 pending); vsnet change show 12 shows its progress, or raise --wait-timeout\n',
+      'vsnet: generation 12 was not applied within 3 s (filer2 pending); vsnet change show 12 shows its progress, or raise --wait-timeout\n',
     );
   });
 
